@@ -1,0 +1,60 @@
+"""What was said, and how each reply was made, so any reply can be explained and reproduced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(str, Enum):
+    USER = "user"
+    ASSISTANT = "assistant"
+
+
+class FinishReason(str, Enum):
+    """Why a reply ended. The headless contract only knows ``stop`` and ``length``; the UI says more."""
+
+    END_OF_SEQUENCE = "eos"
+    STOP_STRING = "stop_string"
+    LENGTH = "length"
+    CANCELLED = "cancelled"
+
+    @property
+    def contract_value(self) -> str:
+        return "length" if self is FinishReason.LENGTH else "stop"
+
+    @property
+    def in_words(self) -> str:
+        return {
+            FinishReason.END_OF_SEQUENCE: "end of sequence",
+            FinishReason.STOP_STRING: "stop string",
+            FinishReason.LENGTH: "max new tokens reached",
+            FinishReason.CANCELLED: "stopped",
+        }[self]
+
+
+@dataclass(frozen=True)
+class ReplyStats:
+    profile: str
+    seed: int
+    finish_reason: FinishReason
+    prompt_tokens: int
+    completion_tokens: int
+    evaluated_prompt_tokens: int
+    ttft_s: float
+    tokens_per_s: float
+
+    def summary(self) -> str:
+        return (
+            f"{self.finish_reason.in_words} · {self.profile} · seed {self.seed} · "
+            f"prompt {self.prompt_tokens} tok ({self.evaluated_prompt_tokens} new) · "
+            f"reply {self.completion_tokens} tok · ttft {self.ttft_s * 1000:.0f} ms · "
+            f"{self.tokens_per_s:.1f} tok/s"
+        )
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    text: str
+    stats: ReplyStats | None = None
