@@ -1,0 +1,34 @@
+"""Facts about this machine that pick defaults (threads)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def physical_cores() -> int:
+    """Physical cores, not hyper-threads: llama.cpp decode is memory-bound and SMT siblings only contend.
+
+    Read from /proc/cpuinfo on Linux; elsewhere fall back to the logical count.
+    """
+    cpuinfo = Path("/proc/cpuinfo")
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return max(1, os.cpu_count() or 1)
+    cores: set[tuple[str, str]] = set()
+    physical = core = None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "physical id":
+            physical = value
+        elif key == "core id":
+            core = value
+        elif not key and physical is not None and core is not None:
+            cores.add((physical, core))
+            physical = core = None
+    if physical is not None and core is not None:
+        cores.add((physical, core))
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(len(cores) or available, available))

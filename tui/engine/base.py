@@ -1,0 +1,75 @@
+"""The contract between the UI/CLI and whatever produces tokens.
+
+``generate`` is a plain blocking call that reports text through a callback and checks a cancel event
+between tokens. That keeps engines free of any UI framework: the TUI runs it in a thread worker and
+posts messages from the callback; ``shotglass ask`` just writes to stdout.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from tui.core.conversation import FinishReason
+from tui.core.prompt import PromptFormat
+
+TextCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    name: str
+    architecture: str
+    size_label: str
+    quantization: str
+    n_ctx: int
+    n_ctx_train: int | None
+    backend: str
+    n_threads: int
+    gpu_layers: int
+    prompt_format: str
+
+    def header_line(self) -> str:
+        return (f"{self.name} · {self.size_label} {self.quantization} · ctx {self.n_ctx} · "
+                f"{self.backend} · {self.n_threads} threads · {self.prompt_format}")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int
+    temperature: float
+    top_k: int
+    top_p: float
+    min_p: float
+    repeat_penalty: float
+    seed: int
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    evaluated_prompt_tokens: int
+    """How many prompt tokens were actually evaluated; the rest came from the KV-cache prefix."""
+    completion_tokens: int
+    ttft_s: float
+    tokens_per_s: float
+    seed: int
+
+
+class Engine(Protocol):
+    info: ModelInfo
+    prompt_format: PromptFormat
+
+    def count_tokens(self, text: str) -> int:
+        """Exact number of tokens ``generate`` would evaluate for this prompt text."""
+        ...
+
+    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
+                 cancel: threading.Event) -> GenerationResult: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,82 @@
+"""A scripted engine for UI tests and screenshots: deterministic text, optional gating for cancel tests.
+
+Token counting is a whitespace-and-punctuation split, so gauge numbers are predictable in tests.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from tui.core.conversation import FinishReason
+from tui.core.prompt import CompletionFormat, PromptFormat
+from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+
+_TOKEN = re.compile(r"\s*\S+|\s+")
+
+
+def fake_tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+@dataclass
+class FakeEngine:
+    replies: deque[str] = field(default_factory=deque)
+    default_reply: str = "This is a scripted reply."
+    token_delay_s: float = 0.0
+    gate: threading.Event | None = None
+    """When set, generation waits for this event before each token after the first: lets a test cancel
+    mid-stream deterministically."""
+    n_ctx: int = 2048
+    prompt_format: PromptFormat = field(default_factory=CompletionFormat)
+    requests: list[tuple[str, SamplingParams]] = field(default_factory=list)
+    closed: bool = False
+
+    def __post_init__(self) -> None:
+        self.info = ModelInfo(
+            path="fake.gguf", name="Fake Model", architecture="fake", size_label="0 MiB",
+            quantization="none", n_ctx=self.n_ctx, n_ctx_train=self.n_ctx, backend="CPU",
+            n_threads=1, gpu_layers=0, prompt_format=self.prompt_format.description,
+        )
+
+    def script(self, *replies: str) -> "FakeEngine":
+        self.replies.extend(replies)
+        return self
+
+    def count_tokens(self, text: str) -> int:
+        return len(fake_tokens(text)) + 1  # +1 for BOS, like the real engine
+
+    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
+                 cancel: threading.Event) -> GenerationResult:
+        self.requests.append((prompt, params))
+        reply = self.replies.popleft() if self.replies else self.default_reply
+        pieces = fake_tokens(reply)
+        start = time.perf_counter()
+        finish = FinishReason.END_OF_SEQUENCE
+        sent: list[str] = []
+        for index, piece in enumerate(pieces):
+            if index > 0 and self.gate is not None:
+                while not self.gate.wait(0.01):
+                    if cancel.is_set():
+                        break
+            if cancel.is_set():
+                finish = FinishReason.CANCELLED
+                break
+            if len(sent) >= params.max_new_tokens:
+                finish = FinishReason.LENGTH
+                break
+            if self.token_delay_s:
+                time.sleep(self.token_delay_s)
+            sent.append(piece)
+            on_text(piece)
+        return GenerationResult(
+            text="".join(sent), finish_reason=finish, prompt_tokens=self.count_tokens(prompt),
+            evaluated_prompt_tokens=self.count_tokens(prompt), completion_tokens=len(sent),
+            ttft_s=0.01, tokens_per_s=50.0, seed=params.seed,
+        )
+
+    def close(self) -> None:
+        self.closed = True

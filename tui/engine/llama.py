@@ -1,0 +1,297 @@
+"""The llama.cpp engine: the only module that imports llama_cpp.
+
+Why not ``create_completion``: it re-detokenizes the whole completion at every step (overhead grows with
+reply length) and cannot tell us how many prompt tokens the KV-cache prefix saved. Here tokens go through
+``Llama.generate`` (which keeps llama-cpp-python's prefix match), are detokenized one piece at a time
+through a cached piece table and an incremental UTF-8 decoder, and stop strings are matched with a
+hold-back scanner, so per-token overhead is constant.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import llama_cpp
+
+from tui.core.conversation import FinishReason
+from tui.core.errors import ModelError
+from tui.core.gguf import GgufInfo, read_gguf_info
+from tui.core.prompt import CompletionFormat, PromptFormat
+from tui.core.stops import StopScanner
+from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.engine.chat_template import ChatTemplateFormat
+
+DEFAULT_CTX_CAP = 8192
+ABORTABLE_PROMPT_TOKENS = 64
+"""Prompt evaluations at least this long get llama.cpp's abort callback; shorter ones finish in
+milliseconds, and the callback costs a GIL round-trip per graph node while it is installed."""
+
+_log_handle = None
+_log_callback = None
+
+
+def route_llama_log(log_file: Path) -> None:
+    """Send llama.cpp's own log to a file, never to the terminal the TUI draws on."""
+    global _log_handle, _log_callback
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    if _log_handle is None or _log_handle.name != str(log_file):
+        _log_handle = open(log_file, "a", encoding="utf-8", errors="replace")  # noqa: SIM115 - process-long
+
+    @llama_cpp.llama_log_callback
+    def _write(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        handle = _log_handle
+        if handle is None or handle.closed or not text:
+            return
+        try:
+            handle.write(text.decode("utf-8", errors="replace"))
+            handle.flush()
+        except (OSError, ValueError):
+            pass  # a log line must never take the process down (e.g. during interpreter exit)
+
+    _log_callback = _write  # keep a reference: llama.cpp holds a raw pointer to it
+    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+
+
+def gpu_offload_supported() -> bool:
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    model_path: Path
+    n_ctx: int | None = None
+    n_threads: int = 1
+    gpu_layers: int | None = None
+    log_file: Path | None = None
+
+
+def resolve_n_ctx(info: GgufInfo, requested: int | None) -> int:
+    trained = info.context_length
+    if requested is None:
+        return min(trained or DEFAULT_CTX_CAP, DEFAULT_CTX_CAP)
+    if trained is not None and requested > trained:
+        raise ModelError(f"--ctx {requested} exceeds the model's trained context of {trained} tokens")
+    return requested
+
+
+class LlamaEngine:
+    def __init__(self, options: LoadOptions) -> None:
+        gguf = read_gguf_info(options.model_path)
+        n_ctx = resolve_n_ctx(gguf, options.n_ctx)
+        offload = gpu_offload_supported()
+        gpu_layers = options.gpu_layers if options.gpu_layers is not None else (-1 if offload else 0)
+        if options.log_file is not None:
+            route_llama_log(options.log_file)
+        log_target = open(options.log_file, "a", encoding="utf-8") if options.log_file else open("/dev/null", "w")
+        try:
+            # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
+            # prints go to the log file instead of the screen.
+            with log_target, contextlib.redirect_stderr(log_target):
+                self._llm = llama_cpp.Llama(
+                    model_path=str(options.model_path),
+                    n_ctx=n_ctx,
+                    n_threads=options.n_threads,
+                    n_threads_batch=options.n_threads,
+                    n_gpu_layers=gpu_layers,
+                    verbose=True,
+                )
+        except ValueError as error:
+            hint = f"; details in {options.log_file}" if options.log_file else ""
+            raise ModelError(f"llama.cpp could not load {options.model_path} "
+                             f"(truncated or corrupt GGUF?): {error}{hint}") from None
+        self._llm.verbose = False
+        self._vocab = self._llm._model.vocab
+        self._ctx = self._llm._ctx.ctx
+        self._lock = threading.Lock()
+        self._pieces: dict[int, bytes] = {}
+        self._cancel: threading.Event | None = None
+        self._abort_cb = llama_cpp.ggml_abort_callback(self._should_abort)
+        self._no_abort_cb = ctypes.cast(None, llama_cpp.ggml_abort_callback)
+        self._closed = False
+        self._add_bos = bool(self._llm._model.add_bos_token())
+        self._bos_text = self._token_text(self._llm.token_bos())
+        self.prompt_format = self._resolve_format(gguf)
+        backend = "CPU"
+        if offload and gpu_layers != 0:
+            backend = f"GPU ({'all' if gpu_layers < 0 else gpu_layers} layers)"
+        self.info = ModelInfo(
+            path=str(options.model_path),
+            name=gguf.name,
+            architecture=gguf.architecture,
+            size_label=gguf.size_label,
+            quantization=gguf.quantization,
+            n_ctx=self._llm.n_ctx(),
+            n_ctx_train=gguf.context_length,
+            backend=backend,
+            n_threads=options.n_threads,
+            gpu_layers=gpu_layers,
+            prompt_format=self.prompt_format.description,
+        )
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return self._llm._model.token_get_text(token)
+
+    def _resolve_format(self, gguf: GgufInfo) -> PromptFormat:
+        """The GGUF's chat template if it has one; otherwise a labelled completion transcript.
+
+        Never llama-cpp-python's silent Llama-2 fallback: a base model without a template (like the
+        embedded Gemma 270M) would get ``[INST]`` markers it never saw in training.
+        """
+        template = gguf.chat_template
+        if template is None:
+            return CompletionFormat()
+        eos_text = self._token_text(self._llm.token_eos())
+        return ChatTemplateFormat(template=template, bos_token=self._bos_text, eos_token=eos_text)
+
+    # -- tokens -------------------------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[int]:
+        """The exact tokens ``generate`` evaluates for ``text``.
+
+        Vocabulary-only (no context state), so it runs outside the generation lock, like llama-server
+        tokenizes in its HTTP threads while decoding. BOS is added unless the text already starts with
+        it (chat templates often write ``{{ bos_token }}`` themselves).
+        """
+        add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        return self._llm._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenize(text))
+
+    def _piece(self, token: int) -> bytes:
+        piece = self._pieces.get(token)
+        if piece is None:
+            buffer = ctypes.create_string_buffer(64)
+            size = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, 64, 0, False)
+            if size < 0:
+                buffer = ctypes.create_string_buffer(-size)
+                size = llama_cpp.llama_token_to_piece(self._vocab, token, buffer, -size, 0, False)
+            piece = buffer.raw[:size]
+            self._pieces[token] = piece
+        return piece
+
+    def detokenize(self, tokens: list[int]) -> str:
+        return b"".join(self._piece(token) for token in tokens).decode("utf-8", errors="replace")
+
+    # -- generation ---------------------------------------------------------------------------------
+
+    def _should_abort(self, _data: ctypes.c_void_p) -> bool:
+        cancel = self._cancel
+        return bool(cancel is not None and cancel.is_set())
+
+    def _set_abort(self, enabled: bool) -> None:
+        llama_cpp.llama_set_abort_callback(self._ctx, self._abort_cb if enabled else self._no_abort_cb, None)
+
+    def _reused_prefix(self, tokens: list[int]) -> int:
+        """How many prompt tokens the KV cache already holds (mirrors ``Llama.generate``'s prefix match)."""
+        cached = self._llm.input_ids[: self._llm.n_tokens].tolist()
+        longest = 0
+        for have, want in zip(cached, tokens):
+            if have != want:
+                break
+            longest += 1
+        if longest == len(tokens):
+            if self._llm.n_tokens == len(tokens) and not self._llm._requires_eval:
+                return longest
+            return longest - 1
+        return longest
+
+    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
+                 cancel: threading.Event) -> GenerationResult:
+        tokens = self.tokenize(prompt)
+        if len(tokens) + params.max_new_tokens > self.info.n_ctx:
+            raise ModelError(f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
+                             f"the context of {self.info.n_ctx}")
+        with self._lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            return self._generate_locked(tokens, params, on_text, cancel)
+
+    def _generate_locked(self, tokens: list[int], params: SamplingParams, on_text: TextCallback,
+                         cancel: threading.Event) -> GenerationResult:
+        llm = self._llm
+        reused = self._reused_prefix(tokens)
+        evaluated = len(tokens) - reused
+        llm.set_seed(params.seed)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        scanner = StopScanner(params.stop)
+        finish = FinishReason.LENGTH
+        completion = 0
+        start = time.perf_counter()
+        first_at = end = start
+        self._cancel = cancel
+        abortable = evaluated >= ABORTABLE_PROMPT_TOKENS
+        if abortable:
+            self._set_abort(True)
+        stream = llm.generate(
+            tokens, top_k=params.top_k, top_p=params.top_p, min_p=params.min_p, typical_p=1.0,
+            temp=params.temperature, repeat_penalty=params.repeat_penalty, reset=True,
+        )
+        try:
+            for token in stream:
+                if completion == 0:
+                    first_at = time.perf_counter()
+                    if abortable:
+                        self._set_abort(False)
+                        abortable = False
+                if cancel.is_set():
+                    finish = FinishReason.CANCELLED
+                    break
+                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                    finish = FinishReason.END_OF_SEQUENCE
+                    break
+                completion += 1
+                text = scanner.feed(decoder.decode(self._piece(token)))
+                if text:
+                    on_text(text)
+                if scanner.stopped:
+                    finish = FinishReason.STOP_STRING
+                    break
+                if completion >= params.max_new_tokens:
+                    break
+        except RuntimeError as error:
+            # An abort during prompt evaluation surfaces as a failed llama_decode.
+            if not cancel.is_set():
+                raise ModelError(f"llama.cpp failed during generation: {error}") from None
+            finish = FinishReason.CANCELLED
+            llm.n_tokens = 0
+            llm._requires_eval = True
+        finally:
+            stream.close()
+            if abortable:
+                self._set_abort(False)
+            self._cancel = None
+            end = time.perf_counter()
+        if finish is not FinishReason.STOP_STRING:
+            tail = scanner.feed(decoder.decode(b"", final=True)) + scanner.flush()
+            if tail:
+                on_text(tail)
+        if completion == 0:
+            first_at = end
+        decode_time = end - first_at
+        rate = (completion - 1) / decode_time if completion > 1 and decode_time > 0 else 0.0
+        return GenerationResult(
+            text=scanner.emitted,
+            finish_reason=finish,
+            prompt_tokens=len(tokens),
+            evaluated_prompt_tokens=evaluated,
+            completion_tokens=completion,
+            ttft_s=first_at - start,
+            tokens_per_s=rate,
+            seed=params.seed,
+        )
+
+    def close(self) -> None:
+        """Free the model. Waits for a running generation to finish: use after close segfaults."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._llm.close()
