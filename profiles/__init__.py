@@ -1,0 +1,1 @@
+"""Built-in decoding profiles, one TOML file each; installed with the wheel as ``tui.profiles``."""

@@ -1,0 +1,186 @@
+"""Composition root: parse arguments, pick and load the engine, then start the app or a headless command.
+
+Every ``UserError`` ends here as one line on stderr and exit code 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from tui.core.errors import UserError
+from tui.core.paths import AppPaths
+from tui.core.profile import DecodingProfile
+from tui.core.profile_store import DEFAULT_PROFILE_NAME, ProfileStore
+
+MAX_CTX = 1_048_576
+MIN_CTX = 128
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"shotglass: error: {message} (see 'shotglass --help')\n")
+
+
+def _int_in(low: int, high: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _model_options(parser: argparse.ArgumentParser, default) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", type=Path, default=default, help="GGUF file (default: the embedded Gemma 3 270M)")
+    group.add_argument("--ctx", type=_int_in(MIN_CTX, MAX_CTX, "--ctx"), default=default,
+                       help="context size in tokens (default: the model's trained context, at most 8192)")
+    group.add_argument("--threads", type=_int_in(1, 1024, "--threads"), default=default,
+                       help="CPU threads (default: physical cores)")
+    group.add_argument("--gpu-layers", type=_int_in(-1, 100_000, "--gpu-layers"), default=default,
+                       help="layers to offload to the GPU, -1 = all (default: all if this build can offload)")
+    group.add_argument("--profile", default=default, help=f"decoding profile (default: {DEFAULT_PROFILE_NAME})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
+    _model_options(parser, None)
+    sub_defaults = argparse.SUPPRESS
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    ask = commands.add_parser("ask", help="answer one prompt headless")
+    ask.add_argument("prompt", help="the prompt ('-' reads standard input)")
+    ask.add_argument("--system", default="", help="system prompt")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--max-new-tokens", type=_int_in(1, 131_072, "--max-new-tokens"))
+    ask.add_argument("--seed", type=_int_in(0, 2**32 - 1, "--seed"))
+    ask.add_argument("--temperature", type=_number)
+    _model_options(ask, sub_defaults)
+
+    profiles = commands.add_parser("profiles", help="list, show, export and import decoding profiles")
+    actions = profiles.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    actions.add_parser("list", help="all profiles, built-in and user")
+    actions.add_parser("show", help="print one profile as TOML").add_argument("name")
+    export = actions.add_parser("export", help="write a self-contained profile file")
+    export.add_argument("name")
+    export.add_argument("-o", "--output", type=Path)
+    imported = actions.add_parser("import", help="validate and install a profile file")
+    imported.add_argument("file", type=Path)
+    imported.add_argument("--force", action="store_true", help="overwrite or shadow an existing profile")
+    actions.add_parser("path", help="where profiles live")
+
+    tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
+    tokens.add_argument("file", help="text file, or '-' for standard input")
+    _model_options(tokens, sub_defaults)
+    return parser
+
+
+def _read_text_arg(value: str, what: str) -> str:
+    if value == "-":
+        return sys.stdin.read()
+    if what == "file":
+        path = Path(value)
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise UserError(f"no such file: {path}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"cannot read {path}: {error}") from None
+    return value
+
+
+def _resolve_profile(store: ProfileStore, args: argparse.Namespace) -> DecodingProfile:
+    profile = store.get(getattr(args, "profile", None) or DEFAULT_PROFILE_NAME)
+    overrides = {key: getattr(args, key, None) for key in ("max_new_tokens", "seed", "temperature")}
+    if any(value is not None for value in overrides.values()):
+        profile = profile.with_overrides(**overrides)
+    return profile
+
+
+def load_engine(args: argparse.Namespace, paths: AppPaths):
+    """Load the llama.cpp engine for the options given. Imported lazily: ``--help`` stays instant."""
+    from tui.core.hardware import physical_cores
+    from tui.engine.embedded import embedded_model_path
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    model = getattr(args, "model", None)
+    if model is None:
+        model = embedded_model_path(paths.models_cache_dir)
+    options = LoadOptions(
+        model_path=Path(model).expanduser(),
+        n_ctx=getattr(args, "ctx", None),
+        n_threads=getattr(args, "threads", None) or physical_cores(),
+        gpu_layers=getattr(args, "gpu_layers", None),
+        log_file=paths.llama_log_file,
+    )
+    return LlamaEngine(options)
+
+
+def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
+    store = ProfileStore(paths.user_profiles_dir)
+    if args.command == "profiles":
+        from tui.commands.profiles import run_profiles
+
+        return run_profiles(store, args.action, name=getattr(args, "name", None), file=getattr(args, "file", None),
+                            output=getattr(args, "output", None), force=getattr(args, "force", False))
+    if args.command == "ask":
+        from tui.commands.ask import run_ask
+
+        profile = _resolve_profile(store, args)
+        prompt = _read_text_arg(args.prompt, "prompt")
+        if not prompt.strip():
+            raise UserError("ask: the prompt is empty")
+        engine = load_engine(args, paths)
+        try:
+            return run_ask(engine, profile, prompt, system=args.system, as_json=args.json, seed=args.seed)
+        finally:
+            engine.close()
+    if args.command == "tokens":
+        from tui.commands.tokens import run_tokens
+
+        text = _read_text_arg(args.file, "file")
+        engine = load_engine(args, paths)
+        try:
+            return run_tokens(engine, text)
+        finally:
+            engine.close()
+
+    from tui.ui.app import AppSettings, ShotglassApp
+
+    profile = _resolve_profile(store, args)
+    print("shotglass: loading model…", file=sys.stderr, flush=True)
+    engine = load_engine(args, paths)
+    try:
+        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile))
+        app.run()
+    finally:
+        engine.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args, AppPaths.default())
+    except UserError as error:
+        print(f"shotglass: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("shotglass: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,1 @@
+"""Headless subcommands. Each takes parsed arguments and injected collaborators, and returns an exit code."""

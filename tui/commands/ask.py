@@ -1,0 +1,52 @@
+"""``shotglass ask``: one prompt, one reply, through the same session and prompt function as the TUI."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import TextIO
+
+from tui.core.errors import UserError
+from tui.core.profile import DecodingProfile
+from tui.core.session import ChatSession
+from tui.engine.base import Engine
+from tui.engine.turn import sampling_params
+
+
+def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: str = "", as_json: bool = False,
+            seed: int | None = None, out: TextIO = sys.stdout) -> int:
+    if not prompt.strip():
+        raise UserError("ask: the prompt is empty")
+    session = ChatSession(profile=profile, system_prompt=system)
+    plan = session.plan(prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+    params = sampling_params(profile, plan, seed)
+    first = True
+
+    def stream(text: str) -> None:
+        nonlocal first
+        if first:
+            text = text.lstrip()  # the completion format's reply starts with the space after "Assistant:"
+            first = not text
+        if text:
+            out.write(text)
+            out.flush()
+
+    result = engine.generate(plan.prompt, params, (lambda _text: None) if as_json else stream, threading.Event())
+    if as_json:
+        payload = {
+            "text": result.text.strip(),
+            "finish_reason": result.finish_reason.contract_value,
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
+            "profile": profile.name,
+            "seed": result.seed,
+            "ttft_s": round(result.ttft_s, 4),
+            "tokens_per_s": round(result.tokens_per_s, 2),
+            "model": engine.info.path,
+        }
+        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        out.write("\n")
+    out.flush()
+    return 0
