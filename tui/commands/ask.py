@@ -23,7 +23,7 @@ def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: st
     params = sampling_params(profile, plan, seed)
     first = True
 
-    def stream(text: str) -> None:
+    def stream(text: str, _tokens: int) -> None:
         nonlocal first
         if first:
             text = text.lstrip()  # the completion format's reply starts with the space after "Assistant:"
@@ -32,7 +32,7 @@ def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: st
             out.write(text)
             out.flush()
 
-    result = engine.generate(plan.prompt, params, (lambda _text: None) if as_json else stream, threading.Event())
+    result = engine.generate(plan.prompt, params, (lambda _text, _tokens: None) if as_json else stream, threading.Event())
     if as_json:
         payload = {
             "text": result.text.strip(),

@@ -14,7 +14,9 @@ from typing import Callable, Protocol
 from tui.core.conversation import FinishReason
 from tui.core.prompt import PromptFormat
 
-TextCallback = Callable[[str], None]
+TextCallback = Callable[[str, int], None]
+"""Called once per generated token with the newly visible text (often empty while a stop string or a
+multi-byte character is pending) and the number of tokens generated so far: the gauge rises exactly."""
 
 
 @dataclass(frozen=True)

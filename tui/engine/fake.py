@@ -71,7 +71,7 @@ class FakeEngine:
             if self.token_delay_s:
                 time.sleep(self.token_delay_s)
             sent.append(piece)
-            on_text(piece)
+            on_text(piece, len(sent))
         return GenerationResult(
             text="".join(sent), finish_reason=finish, prompt_tokens=self.count_tokens(prompt),
             evaluated_prompt_tokens=self.count_tokens(prompt), completion_tokens=len(sent),

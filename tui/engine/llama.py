@@ -249,9 +249,7 @@ class LlamaEngine:
                     finish = FinishReason.END_OF_SEQUENCE
                     break
                 completion += 1
-                text = scanner.feed(decoder.decode(self._piece(token)))
-                if text:
-                    on_text(text)
+                on_text(scanner.feed(decoder.decode(self._piece(token))), completion)
                 if scanner.stopped:
                     finish = FinishReason.STOP_STRING
                     break
@@ -273,7 +271,7 @@ class LlamaEngine:
         if finish is not FinishReason.STOP_STRING:
             tail = scanner.feed(decoder.decode(b"", final=True)) + scanner.flush()
             if tail:
-                on_text(tail)
+                on_text(tail, completion)
         if completion == 0:
             first_at = end
         decode_time = end - first_at

@@ -1,0 +1,35 @@
+"""The Textual application, built from injected settings (engine, profile store, starting profile) so
+tests and screenshots can hand it a fake engine and a temporary config dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import App
+from textual.screen import Screen
+
+from tui.core.profile import DecodingProfile
+from tui.core.profile_store import ProfileStore
+from tui.engine.base import Engine
+from tui.ui.screens.chat import ChatScreen
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    engine: Engine
+    profiles: ProfileStore
+    profile: DecodingProfile
+    system_prompt: str = ""
+
+
+class ShotglassApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "shotglass"
+
+    def __init__(self, settings: AppSettings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def get_default_screen(self) -> Screen:
+        settings = self.settings
+        return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt)

@@ -1,0 +1,32 @@
+"""Command palette entries: every profile, plus the chat actions, searchable by name."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ChatCommands(Provider):
+    def _commands(self):
+        screen = self.screen
+        entries = [
+            ("New chat", "Clear the conversation (system prompt and profile stay)", screen.action_new_chat),
+            ("Stop generation", "Cancel the running reply; the partial text is kept", screen.action_stop),
+            ("Next profile", "Cycle to the next decoding profile", screen.action_cycle_profile),
+        ]
+        for name in screen.profile_names:
+            entries.append((f"Profile: {name}", "Use this decoding profile from the next reply on",
+                            partial(screen.select_profile, name)))
+        return entries
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,232 @@
+"""The chat screen: transcript, context gauge, profile bar and prompt box, and the generation worker.
+
+The screen owns the ``ChatSession``; workers get immutable snapshots (a rendered prompt, frozen
+``PromptParts``) and report back only through messages.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Select, TextArea
+
+from tui.core.budget import GaugeCounts, PrefixCounts, measure_with_cache
+from tui.core.conversation import FinishReason, Role
+from tui.core.errors import UserError
+from tui.core.profile import DecodingProfile
+from tui.core.profile_store import ProfileStore
+from tui.core.prompt import PromptParts
+from tui.core.session import ChatSession
+from tui.engine.base import Engine, SamplingParams
+from tui.engine.turn import reply_stats, sampling_params
+from tui.ui.commands import ChatCommands
+from tui.ui.messages import GaugeMeasured, ReplyFailed, ReplyFinished, ReplyToken
+from tui.ui.widgets.chat_input import ChatInput
+from tui.ui.widgets.context_gauge import ContextGauge
+from tui.ui.widgets.header_bar import HeaderBar
+from tui.ui.widgets.message_view import MessageView
+from tui.ui.widgets.profile_bar import ProfileBar
+from tui.ui.widgets.transcript import Transcript
+
+GAUGE_DEBOUNCE_S = 0.12
+
+
+class ChatScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop reply"),
+        Binding("f2", "cycle_profile", "Next profile"),
+        Binding("ctrl+n", "new_chat", "New chat"),
+    ]
+    COMMANDS = Screen.COMMANDS | {ChatCommands}
+
+    def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = ""):
+        super().__init__()
+        self.engine = engine
+        self.profiles = profiles
+        self.session = ChatSession(profile=profile, system_prompt=system_prompt)
+        self.profile_names = profiles.names()
+        self._cancel: threading.Event | None = None
+        self._reply_view: MessageView | None = None
+        self._reply_profile: DecodingProfile = profile
+        self._gauge_cache: PrefixCounts | None = None
+        self._gauge_timer: Timer | None = None
+        self._stream_base: GaugeCounts | None = None
+
+    # -- layout -------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield Transcript(id="transcript")
+        yield ContextGauge(id="gauge")
+        yield ProfileBar(self.profile_names, self.session.profile, id="profile-bar")
+        yield ChatInput(id="input", placeholder="Message (Enter sends, Ctrl+J new line, Esc stops a reply)")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(HeaderBar).show_model(self.engine.info)
+        self.query_one(ChatInput).focus()
+        self._schedule_recount(0)
+
+    def on_unmount(self) -> None:
+        # Quitting mid-reply: let the worker leave the engine within one token so close() can proceed.
+        if self._cancel is not None:
+            self._cancel.set()
+
+    @property
+    def generating(self) -> bool:
+        return self._cancel is not None
+
+    # -- the gauge ----------------------------------------------------------------------------------
+
+    @on(TextArea.Changed, "#input")
+    def _draft_changed(self) -> None:
+        self._schedule_recount(GAUGE_DEBOUNCE_S)
+
+    def _schedule_recount(self, delay: float) -> None:
+        if self._gauge_timer is not None:
+            self._gauge_timer.stop()
+        self._gauge_timer = self.set_timer(delay, self._recount) if delay else None
+        if not delay:
+            self._recount()
+
+    def _recount(self) -> None:
+        draft = self.query_one(ChatInput).text
+        parts = self.session.parts(draft if draft.strip() else None)
+        self._measure(parts, self.session.profile.max_new_tokens, self._gauge_cache, draft)
+
+    @work(thread=True, exclusive=True, group="gauge")
+    def _measure(self, parts: PromptParts, reserve: int, cache: PrefixCounts | None, draft: str) -> None:
+        counts, cache = measure_with_cache(parts, self.engine.prompt_format, self.engine.count_tokens,
+                                           self.engine.info.n_ctx, reserve, cache)
+        self.post_message(GaugeMeasured(counts, cache, draft))
+
+    def on_gauge_measured(self, message: GaugeMeasured) -> None:
+        self._gauge_cache = message.cache
+        if not self.generating:
+            self.query_one(ContextGauge).counts = message.counts
+
+    # -- sending and streaming ----------------------------------------------------------------------
+
+    @on(ChatInput.Submitted)
+    async def _submit(self, event: ChatInput.Submitted) -> None:
+        if self.generating:
+            self.notify("A reply is still being generated; press Esc to stop it first.", severity="warning")
+            return
+        text = event.text.strip()
+        session = self.session
+        try:
+            plan = session.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
+        except UserError as error:
+            self.notify(str(error), title="Does not fit", severity="error", timeout=10)
+            return
+        transcript = self.query_one(Transcript)
+        if plan.dropped_messages:
+            for view in transcript.views[: session.context_start]:
+                view.mark_out_of_context()
+            self.notify(f"Dropped the {plan.dropped_messages} oldest messages from the context to make room; "
+                        "the system prompt and pinned examples were kept.", title="Context full", timeout=8)
+        session.add_user(text)
+        self.query_one(ChatInput).clear()
+        await transcript.add_message(Role.USER, text)
+        self._reply_view = await transcript.add_message(Role.ASSISTANT)
+        self._reply_profile = session.profile
+        params = sampling_params(session.profile, plan)
+        cache = self._gauge_cache
+        system, pins = (cache.system, cache.pins) if cache else (0, 0)
+        self._stream_base = GaugeCounts(system=system, pins=pins, history=plan.prompt_tokens - system - pins,
+                                        draft=0, reserve=plan.max_new_tokens, n_ctx=self.engine.info.n_ctx)
+        self.query_one(ContextGauge).counts = self._stream_base
+        self._cancel = threading.Event()
+        self._generate(plan.prompt, params, self._cancel)
+
+    @work(thread=True, group="generate")
+    def _generate(self, prompt: str, params: SamplingParams, cancel: threading.Event) -> None:
+        try:
+            result = self.engine.generate(prompt, params, lambda text, n: self.post_message(ReplyToken(text, n)),
+                                          cancel)
+        except UserError as error:
+            self.post_message(ReplyFailed(str(error)))
+        except Exception as error:  # noqa: BLE001 - the app must stay up whatever the engine does
+            self.post_message(ReplyFailed(f"generation failed: {error}"))
+        else:
+            self.post_message(ReplyFinished(result))
+
+    async def on_reply_token(self, message: ReplyToken) -> None:
+        if self._reply_view is None:
+            return
+        if message.text:
+            await self._reply_view.append(message.text)
+            self.query_one(Transcript).follow()
+        base = self._stream_base
+        if base is not None:
+            self.query_one(ContextGauge).counts = GaugeCounts(
+                system=base.system, pins=base.pins, history=base.history + message.completion_tokens, draft=0,
+                reserve=max(0, base.reserve - message.completion_tokens), n_ctx=base.n_ctx)
+
+    async def on_reply_finished(self, message: ReplyFinished) -> None:
+        stats = reply_stats(self._reply_profile, message.result)
+        self.session.add_reply(message.result.text, stats)
+        if self._reply_view is not None:
+            await self._reply_view.finish(stats)
+            if message.result.finish_reason is FinishReason.CANCELLED:
+                self.notify("Reply stopped; the partial text is kept.", timeout=3)
+        self._end_reply()
+
+    async def on_reply_failed(self, message: ReplyFailed) -> None:
+        partial = self._reply_view._raw if self._reply_view is not None else ""
+        self.session.add_reply(partial, None)
+        if self._reply_view is not None:
+            await self._reply_view.finish(None, note=f"error: {message.error}")
+        self.notify(message.error, title="Generation failed", severity="error", timeout=10)
+        self._end_reply()
+
+    def _end_reply(self) -> None:
+        self._cancel = None
+        self._reply_view = None
+        self._stream_base = None
+        self._schedule_recount(0)
+        self.query_one(Transcript).follow()
+
+    # -- actions --------------------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    async def action_new_chat(self) -> None:
+        if self.generating:
+            self.notify("Stop the running reply first (Esc).", severity="warning")
+            return
+        self.session.messages.clear()
+        self.session.context_start = 0
+        await self.query_one(Transcript).remove_children()
+        self._schedule_recount(0)
+        self.notify("New chat.", timeout=2)
+
+    def select_profile(self, name: str) -> None:
+        try:
+            profile = self.profiles.get(name)
+        except UserError as error:
+            self.notify(str(error), title="Profile not loaded", severity="error", timeout=10)
+            self.query_one(ProfileBar).show(self.session.profile)
+            return
+        self.session.profile = profile
+        self.query_one(ProfileBar).show(profile)
+        self._schedule_recount(0)
+
+    def action_cycle_profile(self) -> None:
+        names = self.profile_names
+        current = self.session.profile.name
+        index = names.index(current) if current in names else -1
+        self.select_profile(names[(index + 1) % len(names)])
+        self.notify(f"Profile: {self.session.profile.name}", timeout=2)
+
+    @on(Select.Changed, "#profile-select")
+    def _profile_picked(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.session.profile.name:
+            self.select_profile(event.value)

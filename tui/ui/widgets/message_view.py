@@ -1,0 +1,55 @@
+"""One message in the transcript. Replies stream through ``Markdown.get_stream()`` so each token appends
+instead of re-rendering the whole message."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Markdown, Static
+
+from tui.core.conversation import ReplyStats, Role
+
+
+class MessageView(Vertical):
+    def __init__(self, role: Role, text: str = "", **kwargs) -> None:
+        super().__init__(classes=f"message -{role.value}", **kwargs)
+        self.role = role
+        self._initial = text
+        self._stream = None
+        self._raw = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("you" if self.role is Role.USER else "model", classes="message-role")
+        yield Markdown(self._initial, classes="message-body")
+        yield Static("", classes="message-stats")
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(".message-body", Markdown)
+
+    async def append(self, text: str) -> None:
+        if not self._raw:
+            text = text.lstrip()  # the completion format's reply starts with the space after the label
+        if not text:
+            return
+        self._raw += text
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.body)
+        await self._stream.write(text)
+
+    async def finish(self, stats: ReplyStats | None, note: str = "") -> None:
+        if self._stream is not None:
+            await self._stream.stop()
+            self._stream = None
+        stats_line = self.query_one(".message-stats", Static)
+        parts = [stats.summary()] if stats is not None else []
+        if note:
+            parts.append(note)
+        stats_line.update(" · ".join(parts))
+        if stats is not None:
+            self.set_class(stats.finish_reason.value == "cancelled", "-stopped")
+
+    def mark_out_of_context(self) -> None:
+        self.add_class("-dropped")
+        self.query_one(".message-role", Static).update(
+            ("you" if self.role is Role.USER else "model") + "  (dropped from context)")
