@@ -1,0 +1,115 @@
+"""Regenerate the SVG screenshots in this folder from the real app and the real embedded model.
+
+Why this exists: screenshots drawn from a fake engine drift from what users actually see (reply length,
+token counts, gauge proportions, timing stats). This script loads the embedded Gemma 3 270M exactly as
+``shotglass`` does, drives the Textual app headlessly with a Pilot, and saves what the screen shows:
+
+    python screenshots/make_screenshots.py
+
+writes chat.svg (one answered question), gauge-draft.svg (a second turn plus an unsent draft, so the
+context gauge shows draft tokens) and profile-switch.svg (F2 to creative-sampling, then a short poem).
+User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tui.core.conversation import Role
+from tui.core.hardware import physical_cores
+from tui.core.paths import AppPaths
+from tui.core.profile_store import ProfileStore
+from tui.engine.embedded import embedded_model_path
+from tui.engine.llama import LlamaEngine, LoadOptions
+from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.widgets.chat_input import ChatInput
+
+OUT_DIR = Path(__file__).resolve().parent
+SIZE = (110, 34)
+REPLY_TIMEOUT_S = 180.0
+
+
+async def wait_until(pilot, condition, what: str, timeout: float) -> None:
+    """Poll ``condition`` between pilot pauses, failing loudly instead of hanging forever."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await pilot.pause(0.1)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*text)
+    await pilot.pause()
+
+
+async def settle(pilot, seconds: float = 0.5) -> None:
+    """Let debounced gauge recounts (a worker thread) land and the screen repaint."""
+    await pilot.pause(seconds)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def ask(pilot, question: str) -> None:
+    """Type ``question``, send it, and wait until the real model has finished the reply."""
+    screen = pilot.app.screen
+    replies = lambda: sum(1 for m in screen.session.messages if m.role is Role.ASSISTANT)  # noqa: E731
+    before = replies()
+    await type_text(pilot, question)
+    await pilot.press("enter")
+    # A short greedy reply can finish within the press itself, so never wait to *see* it generating.
+    await wait_until(pilot, lambda: any(m.role is Role.USER and m.text == question for m in screen.session.messages),
+                     "the question to be sent", 10)
+    await wait_until(pilot, lambda: not screen.generating and replies() > before,
+                     f"the reply to {question!r}", REPLY_TIMEOUT_S)
+    await settle(pilot)
+
+
+def save(app: ShotglassApp, name: str) -> None:
+    app.save_screenshot(filename=name, path=str(OUT_DIR))
+    print(f"wrote {OUT_DIR / name}", file=sys.stderr)
+
+
+async def shoot(app: ShotglassApp) -> None:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await ask(pilot, "What is the capital of France?")
+        save(app, "chat.svg")
+
+        await ask(pilot, "And what river runs through it?")
+        await type_text(pilot, "Name three famous museums there and say one thing about each.")
+        chat_input = app.screen.query_one(ChatInput)
+        await wait_until(pilot, lambda: chat_input.text.endswith("each."), "the draft to be typed", 10)
+        await settle(pilot)
+        save(app, "gauge-draft.svg")
+
+        chat_input.clear()
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: app.screen.session.profile.name == "creative-sampling",
+                         "the profile switch", 10)
+        await settle(pilot)
+        await ask(pilot, "Write a short poem about the sea.")
+        save(app, "profile-switch.svg")
+
+
+def main() -> int:
+    paths = AppPaths.default()
+    with tempfile.TemporaryDirectory(prefix="shotglass-shots-") as tmp:
+        store = ProfileStore(Path(tmp) / "profiles")
+        print("loading the embedded model…", file=sys.stderr)
+        engine = LlamaEngine(LoadOptions(model_path=embedded_model_path(paths.models_cache_dir),
+                                         n_threads=physical_cores(), log_file=Path(tmp) / "llama.log"))
+        try:
+            app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
+            asyncio.run(shoot(app))
+        finally:
+            engine.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

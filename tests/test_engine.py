@@ -1,0 +1,144 @@
+"""The real llama.cpp engine on the embedded Gemma 3 270M: determinism, seeds, counts, reuse, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tui.core.conversation import FinishReason
+from tui.core.errors import ModelError
+from tui.core.profile import DecodingProfile
+from tui.core.prompt import PromptParts
+from tui.core.session import ChatSession
+from tui.engine.base import SamplingParams
+from tui.engine.turn import reply_stats, sampling_params
+
+QUESTION = "What is the capital of France?"
+
+
+def _params(**overrides) -> SamplingParams:
+    values = dict(max_new_tokens=40, temperature=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0,
+                  seed=7, stop=("\nUser:", "\nAssistant:"))
+    values.update(overrides)
+    return SamplingParams(**values)
+
+
+def _prompt(engine, message: str = QUESTION) -> str:
+    return engine.prompt_format.render(PromptParts(new_message=message))
+
+
+def _run(engine, prompt: str, params: SamplingParams, cancel: threading.Event | None = None):
+    pieces: list[str] = []
+    result = engine.generate(prompt, params, lambda text, _n: pieces.append(text), cancel or threading.Event())
+    assert "".join(pieces) == result.text
+    return result
+
+
+def test_base_model_gets_completion_format_not_llama2(engine) -> None:
+    assert engine.info.prompt_format == "completion (User/Assistant)"
+    assert "[INST]" not in _prompt(engine)
+
+
+def test_greedy_is_deterministic(engine) -> None:
+    first = _run(engine, _prompt(engine), _params(seed=1))
+    second = _run(engine, _prompt(engine), _params(seed=2))
+    assert first.text == second.text and "Paris" in first.text
+    assert first.finish_reason in (FinishReason.STOP_STRING, FinishReason.END_OF_SEQUENCE)
+
+
+def test_max_new_tokens_gives_exactly_that_many_and_length(engine) -> None:
+    result = _run(engine, _prompt(engine, "Tell me a long story about a dragon."), _params(max_new_tokens=5, stop=()))
+    assert result.completion_tokens == 5
+    assert result.finish_reason is FinishReason.LENGTH
+    assert result.finish_reason.contract_value == "length"
+
+
+def test_seed_reproduces_a_sampled_reply_and_seeds_differ(engine) -> None:
+    prompt = _prompt(engine, "Write one sentence about the sea.")
+    sampled = dict(temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, max_new_tokens=24, stop=())
+    first = _run(engine, prompt, _params(seed=1234, **sampled))
+    again = _run(engine, prompt, _params(seed=1234, **sampled))
+    others = {_run(engine, prompt, _params(seed=seed, **sampled)).text for seed in (1, 2, 3)}
+    assert first.text == again.text and first.seed == 1234
+    assert len(others | {first.text}) >= 3
+
+
+def test_gauge_count_equals_tokens_evaluated(engine) -> None:
+    prompt = _prompt(engine, "A brand new question about counting tokens exactly?")
+    counted = engine.count_tokens(prompt)
+    # A prompt the cache has never seen: everything but a BOS-sized shared prefix is evaluated.
+    result = _run(engine, prompt, _params(max_new_tokens=3))
+    assert result.prompt_tokens == counted
+    assert result.evaluated_prompt_tokens + (counted - result.evaluated_prompt_tokens) == counted
+    assert engine._llm.input_ids[:counted].tolist() == engine.tokenize(prompt)
+
+
+def test_follow_up_turns_evaluate_only_new_tokens(engine) -> None:
+    profile = DecodingProfile(name="greedy", max_new_tokens=24)
+    session = ChatSession(profile=profile, system_prompt="You are a helpful assistant.")
+    evaluated = []
+    for message in ("Hello!", "What is 2 + 2?", "And the capital of Italy?", "Thanks."):
+        plan = session.plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        result = _run(engine, plan.prompt, sampling_params(profile, plan))
+        history_only = engine.prompt_format.render(session.parts())
+        new_tokens = engine.count_tokens(plan.prompt) - engine.count_tokens(history_only)
+        evaluated.append((result.evaluated_prompt_tokens, result.prompt_tokens, new_tokens))
+        session.add_user(message)
+        session.add_reply(result.text, reply_stats(profile, result))
+    for turn, (done, total, new) in enumerate(evaluated[1:], start=2):
+        assert done < total / 2, f"turn {turn} re-evaluated {done} of {total} prompt tokens"
+        assert done <= new + 4, f"turn {turn}: {done} evaluated for {new} new tokens"
+
+
+def test_cancel_mid_stream_keeps_partial_and_engine_stays_usable(engine) -> None:
+    cancel = threading.Event()
+    seen: list[int] = []
+
+    def on_text(_text: str, n: int) -> None:
+        seen.append(n)
+        if n >= 3:
+            cancel.set()
+
+    result = engine.generate(_prompt(engine, "Count from one to fifty in words."),
+                             _params(max_new_tokens=200, stop=()), on_text, cancel)
+    assert result.finish_reason is FinishReason.CANCELLED
+    assert 3 <= result.completion_tokens <= 4
+    after = _run(engine, _prompt(engine), _params())
+    assert "Paris" in after.text
+
+
+def test_cancel_during_long_prompt_eval_uses_the_abort_callback(engine) -> None:
+    cancel = threading.Event()
+    long_prompt = _prompt(engine, " ".join(f"word{i}" for i in range(400)))
+    assert engine.count_tokens(long_prompt) > 1200  # about 2 s of prompt evaluation on 2 cores
+    timer = threading.Timer(0.05, cancel.set)
+    timer.start()
+    started = time.perf_counter()
+    result = engine.generate(long_prompt, _params(max_new_tokens=5), lambda *_: None, cancel)
+    aborted_after = time.perf_counter() - started
+    timer.join()
+    assert result.finish_reason is FinishReason.CANCELLED and result.completion_tokens == 0
+    started = time.perf_counter()
+    engine.generate(long_prompt, _params(max_new_tokens=1), lambda *_: None, threading.Event())
+    full_eval = time.perf_counter() - started
+    # Without the abort callback the cancel would only be seen after the whole prompt was evaluated.
+    assert aborted_after < full_eval / 3, f"abort took {aborted_after:.2f} s of a {full_eval:.2f} s evaluation"
+    assert "Paris" in _run(engine, _prompt(engine), _params()).text
+
+
+def test_prompt_longer_than_context_is_refused_not_clipped(engine) -> None:
+    with pytest.raises(ModelError, match="exceeds the context"):
+        engine.generate(_prompt(engine, "word " * 3000), _params(), lambda *_: None, threading.Event())
+
+
+def test_truncated_gguf_fails_to_load_with_a_clear_error(model_path: Path, tmp_path: Path) -> None:
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    cut = tmp_path / "half.gguf"
+    data = model_path.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="could not load"):
+        LlamaEngine(LoadOptions(model_path=cut, n_ctx=256, log_file=tmp_path / "log.txt"))
