@@ -161,8 +161,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     from tui.ui.app import AppSettings, ShotglassApp
 
     profile = _resolve_profile(store, args)
-    print("shotglass: loading model…", file=sys.stderr, flush=True)
-    engine = load_engine(args, paths)
+    interactive = sys.stderr.isatty()
+    if interactive:
+        print("shotglass: loading model…", end="", file=sys.stderr, flush=True)
+    try:
+        engine = load_engine(args, paths)
+    finally:
+        if interactive:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
     try:
         app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile))
         app.run()
