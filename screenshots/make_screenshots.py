@@ -9,6 +9,7 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
 writes chat.svg (one answered question), gauge-draft.svg (a second turn plus an unsent draft, so the
 context gauge shows draft tokens) and profile-switch.svg (F2 to creative-sampling, then a short poem).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
+Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
 """
 
 from __future__ import annotations
@@ -54,17 +55,20 @@ async def settle(pilot, seconds: float = 0.5) -> None:
     await pilot.pause()
 
 
+def count(screen, role: Role, text: str | None = None) -> int:
+    return sum(1 for m in screen.session.messages if m.role is role and text in (None, m.text))
+
+
 async def ask(pilot, question: str) -> None:
     """Type ``question``, send it, and wait until the real model has finished the reply."""
     screen = pilot.app.screen
-    replies = lambda: sum(1 for m in screen.session.messages if m.role is Role.ASSISTANT)  # noqa: E731
-    before = replies()
+    asked, replied = count(screen, Role.USER, question), count(screen, Role.ASSISTANT)
     await type_text(pilot, question)
     await pilot.press("enter")
     # A short greedy reply can finish within the press itself, so never wait to *see* it generating.
-    await wait_until(pilot, lambda: any(m.role is Role.USER and m.text == question for m in screen.session.messages),
-                     "the question to be sent", 10)
-    await wait_until(pilot, lambda: not screen.generating and replies() > before,
+    await wait_until(pilot, lambda: count(screen, Role.USER, question) > asked,
+                     "the question to be sent (a 'Does not fit' toast?)", 10)
+    await wait_until(pilot, lambda: not screen.generating and count(screen, Role.ASSISTANT) > replied,
                      f"the reply to {question!r}", REPLY_TIMEOUT_S)
     await settle(pilot)
 
@@ -102,10 +106,10 @@ def main() -> int:
         store = ProfileStore(Path(tmp) / "profiles")
         print("loading the embedded model…", file=sys.stderr)
         engine = LlamaEngine(LoadOptions(model_path=embedded_model_path(paths.models_cache_dir),
-                                         n_threads=physical_cores(), log_file=Path(tmp) / "llama.log"))
+                                         n_threads=physical_cores(), log_file=paths.llama_log_file))
         try:
-            app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
-            asyncio.run(shoot(app))
+            settings = AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"))
+            asyncio.run(shoot(ShotglassApp(settings)))
         finally:
             engine.close()
     return 0

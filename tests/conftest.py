@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -47,9 +46,12 @@ def engine(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def shotglass_cmd() -> list[str]:
-    """The installed console script when present (as users run it), else the module."""
-    script = shutil.which("shotglass")
-    return [script] if script else [sys.executable, "-m", "tui"]
+    """The console script installed beside this interpreter (as users run it), else the module.
+
+    Beside ``sys.executable`` rather than on PATH, so a test run in a venv never picks up another install.
+    """
+    script = Path(sys.executable).parent / "shotglass"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "tui"]
 
 
 @pytest.fixture

@@ -44,12 +44,13 @@ class ReplyStats:
     ttft_s: float
     tokens_per_s: float
 
-    def summary(self) -> str:
+    def summary(self, sampled: bool = True) -> str:
+        """One short line under a reply. The seed is shown only where it changed the outcome (sampling)."""
+        seed = f" · seed {self.seed}" if sampled else ""
         return (
-            f"{self.finish_reason.in_words} · {self.profile} · seed {self.seed} · "
-            f"prompt {self.prompt_tokens} tok ({self.evaluated_prompt_tokens} new) · "
-            f"reply {self.completion_tokens} tok · ttft {self.ttft_s * 1000:.0f} ms · "
-            f"{self.tokens_per_s:.1f} tok/s"
+            f"{self.finish_reason.in_words} · {self.profile}{seed} · "
+            f"prompt {self.prompt_tokens} ({self.evaluated_prompt_tokens} new) · reply {self.completion_tokens} tok · "
+            f"ttft {self.ttft_s * 1000:.0f} ms · {self.tokens_per_s:.0f} tok/s"
         )
 
 

@@ -41,6 +41,7 @@ class ChatScreen(Screen):
         Binding("escape", "stop", "Stop reply"),
         Binding("f2", "cycle_profile", "Next profile"),
         Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
     COMMANDS = Screen.COMMANDS | {ChatCommands}
 
@@ -67,8 +68,9 @@ class ChatScreen(Screen):
         yield ChatInput(id="input", placeholder="Message (Enter sends, Ctrl+J new line, Esc stops a reply)")
         yield Footer()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info)
+        await self.query_one(Transcript).show_welcome(self._welcome_text())
         self.query_one(ChatInput).focus()
         self._schedule_recount(0)
 
@@ -76,6 +78,17 @@ class ChatScreen(Screen):
         # Quitting mid-reply: let the worker leave the engine within one token so close() can proceed.
         if self._cancel is not None:
             self._cancel.set()
+
+    def _welcome_text(self) -> str:
+        info = self.engine.info
+        if info.prompt_format.startswith("completion"):
+            kind = (f"{info.name} has no chat template, so it sees a plain transcript "
+                    f"({info.prompt_format}) and continues it. Small base models answer best when the "
+                    "prompt shows the pattern you want.")
+        else:
+            kind = f"{info.name} is prompted through its own chat template."
+        return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
+                "Ctrl+P command palette.\nThe gauge below counts the exact tokens the model will see.")
 
     @property
     def generating(self) -> bool:
@@ -172,7 +185,7 @@ class ChatScreen(Screen):
         stats = reply_stats(self._reply_profile, message.result)
         self.session.add_reply(message.result.text, stats)
         if self._reply_view is not None:
-            await self._reply_view.finish(stats)
+            await self._reply_view.finish(stats, sampled=not self._reply_profile.is_greedy)
             if message.result.finish_reason is FinishReason.CANCELLED:
                 self.notify("Reply stopped; the partial text is kept.", timeout=3)
         self._end_reply()
@@ -204,7 +217,7 @@ class ChatScreen(Screen):
             return
         self.session.messages.clear()
         self.session.context_start = 0
-        await self.query_one(Transcript).remove_children()
+        await self.query_one(Transcript).show_welcome(self._welcome_text())
         self._schedule_recount(0)
         self.notify("New chat.", timeout=2)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -13,6 +14,8 @@ NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter"})
 
 
 class ChatInput(TextArea):
+    BINDINGS = [Binding("ctrl+j", "newline", "New line")]
+
     @dataclass
     class Submitted(Message):
         chat_input: "ChatInput"
@@ -31,7 +34,10 @@ class ChatInput(TextArea):
         if event.key in NEWLINE_KEYS:
             event.stop()
             event.prevent_default()
-            start, end = self.selection
-            self._replace_via_keyboard("\n", start, end)
+            self.action_newline()
             return
         await super()._on_key(event)
+
+    def action_newline(self) -> None:
+        start, end = self.selection
+        self._replace_via_keyboard("\n", start, end)

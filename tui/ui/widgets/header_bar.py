@@ -13,6 +13,7 @@ class HeaderBar(Static):
         line = Text()
         line.append(" shotglass ", style="bold reverse")
         line.append(f"  {info.name}", style="bold")
-        line.append(f" · {info.size_label} {info.quantization} · ctx {info.n_ctx:,} · {info.backend}, "
-                    f"{info.n_threads} threads · prompt format: {info.prompt_format}")
+        line.append(f" · {info.quantization} {info.size_label} · ctx {info.n_ctx:,} · {info.backend}, "
+                    f"{info.n_threads} thread{'s' if info.n_threads != 1 else ''} · ")
+        line.append(info.prompt_format, style="italic")
         self.update(line)

@@ -37,12 +37,12 @@ class MessageView(Vertical):
             self._stream = Markdown.get_stream(self.body)
         await self._stream.write(text)
 
-    async def finish(self, stats: ReplyStats | None, note: str = "") -> None:
+    async def finish(self, stats: ReplyStats | None, note: str = "", sampled: bool = True) -> None:
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
         stats_line = self.query_one(".message-stats", Static)
-        parts = [stats.summary()] if stats is not None else []
+        parts = [stats.summary(sampled)] if stats is not None else []
         if note:
             parts.append(note)
         stats_line.update(" · ".join(parts))

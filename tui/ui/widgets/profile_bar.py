@@ -27,10 +27,10 @@ class ProfileBar(Horizontal):
         if profile.is_greedy:
             sampling = "greedy (temperature 0)"
         else:
-            seed = f"seed {profile.seed}" if profile.seed is not None else "fresh seed per reply"
-            sampling = (f"temperature {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
+            seed = f"seed {profile.seed}" if profile.seed is not None else "new seed each reply"
+            sampling = (f"temp {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
                         f" · min-p {profile.min_p:g} · {seed}")
-        return f"{sampling} · max {profile.max_new_tokens} new tokens"
+        return f"{sampling} · ≤{profile.max_new_tokens} new"
 
     def show(self, profile: DecodingProfile) -> None:
         self._current = profile

@@ -1,0 +1,116 @@
+"""Time to first token at turn 2 vs turn 20 of one chat: does prefix reuse keep it flat?
+
+Why: rendering is append-only, so turn N's prompt extends turn N-1's prompt plus its reply, and
+llama-cpp-python's prefix match should re-evaluate only the new tokens (the reply's tail and the new
+message). If that holds, TTFT at turn 20 is close to TTFT at turn 2 (target ratio <= 1.2) although the
+prompt is many times longer; if something breaks the prefix (a non-append-only render, a tokenization
+seam), ``evaluated_prompt_tokens`` jumps to the whole prompt and TTFT grows with the chat.
+
+The chat runs exactly as the TUI runs it: ``ChatSession.plan`` -> ``sampling_params`` ->
+``engine.generate`` -> ``add_user``/``add_reply``, with the greedy-factual profile (max_new_tokens 48).
+Greedy decoding makes every repetition of the chat identical, so per-turn medians over ``--chats``
+repetitions damp noise from other processes. A "cold" TTFT (the turn-20 prompt with the cache holding an
+unrelated prompt) shows what the reuse saves.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+
+from _common import base_parser, load_engine, median
+
+from tui.core.profile_store import ProfileStore
+from tui.core.session import ChatSession
+from tui.engine.turn import reply_stats, sampling_params
+
+TURNS = 20
+TOPICS = ["the sea", "bread", "bicycles", "owls", "the moon", "tea", "rivers", "chess", "snow", "maps",
+          "bees", "clocks", "salt", "violins", "deserts", "paper", "trains", "honey", "glass", "comets"]
+
+
+def message(turn: int) -> str:
+    """Messages of the same shape, so every turn evaluates a similar number of new tokens."""
+    return f"Tell me one short fact about {TOPICS[(turn - 1) % len(TOPICS)]}."
+
+
+def run_chat(engine, profile) -> tuple[list[dict], str]:
+    session = ChatSession(profile=profile)
+    rows: list[dict] = []
+    for turn in range(1, TURNS + 1):
+        text = message(turn)
+        plan = session.plan(text, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        params = sampling_params(profile, plan)
+        result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
+        session.add_user(text)
+        session.add_reply(result.text, reply_stats(profile, result))
+        rows.append({"turn": turn, "prompt": result.prompt_tokens, "evaluated": result.evaluated_prompt_tokens,
+                     "completion": result.completion_tokens, "finish": result.finish_reason.value,
+                     "dropped": plan.dropped_messages, "ttft": result.ttft_s})
+    return rows, plan.prompt
+
+
+def main() -> None:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--chats", type=int, default=3, help="repetitions of the 20-turn chat (default 3)")
+    args = parser.parse_args()
+
+    engine = load_engine(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = ProfileStore(Path(tmp)).get("greedy-factual").with_overrides(max_new_tokens=48)
+    print(f"model: {engine.info.header_line()}")
+    print(f"profile: {profile.name}, max_new_tokens {profile.max_new_tokens}; {args.chats} chats of {TURNS} turns\n")
+
+    chats = []
+    cold: list[float] = []
+    for _ in range(args.chats):
+        rows, last_prompt = run_chat(engine, profile)
+        chats.append(rows)
+        # Cold: same turn-20 prompt, but the KV cache holds an unrelated prompt (only BOS is shared).
+        # max_new_tokens 1: only the prompt evaluation and the first token are of interest here.
+        engine.generate("Unrelated.", sampling_params(profile, _one_token_plan(engine, "Unrelated.")),
+                        lambda _t, _n: None, threading.Event())
+        result = engine.generate(last_prompt, sampling_params(profile, _one_token_plan(engine, last_prompt)),
+                                 lambda _t, _n: None, threading.Event())
+        cold.append(result.ttft_s)
+        cold_evaluated = result.evaluated_prompt_tokens
+
+    first = chats[0]
+    for rows in chats[1:]:
+        for a, b in zip(first, rows):
+            # Turn 1's evaluated count depends on what the previous chat left in the KV cache.
+            keys = ("prompt", "completion") + (("evaluated",) if a["turn"] > 1 else ())
+            if any(a[key] != b[key] for key in keys):
+                print(f"warning: turn {a['turn']} differs between chats: {a} vs {b}")
+    header = f"{'turn':>4} {'prompt tok':>10} {'evaluated':>9} {'reply tok':>9} {'finish':<12} {'ttft ms (median)':>16}"
+    print(header)
+    print("-" * len(header))
+    ttft = {}
+    for index, row in enumerate(first):
+        ttft[row["turn"]] = median([rows[index]["ttft"] for rows in chats])
+        print(f"{row['turn']:>4} {row['prompt']:>10} {row['evaluated']:>9} {row['completion']:>9} "
+              f"{row['finish']:<12} {ttft[row['turn']] * 1000:>16.1f}")
+    dropped = sum(row["dropped"] for row in first)
+    ratio = ttft[TURNS] / ttft[2]
+    t2, t20 = first[1], first[TURNS - 1]
+    print(f"\ncold turn-{TURNS} prompt (no reuse): {t20['prompt']} tok, {cold_evaluated} evaluated, "
+          f"ttft {median(cold) * 1000:.1f} ms (median of {len(cold)})")
+    print(f"messages dropped for overflow: {dropped}")
+    verdict = "meets" if ratio <= 1.2 else "MISSES"
+    print(f"\nsummary: ttft turn 2 {ttft[2] * 1000:.1f} ms ({t2['evaluated']}/{t2['prompt']} tok evaluated), "
+          f"turn {TURNS} {ttft[TURNS] * 1000:.1f} ms ({t20['evaluated']}/{t20['prompt']} tok evaluated), "
+          f"ratio {ratio:.2f} ({verdict} target <= 1.2)")
+    engine.close()
+
+
+def _one_token_plan(engine, prompt: str):
+    """A plan for a raw prompt with one new token, for the cold measurement."""
+    from tui.core.session import RequestPlan
+
+    return RequestPlan(prompt=prompt, prompt_tokens=engine.count_tokens(prompt), max_new_tokens=1, stop=(),
+                       dropped_messages=0)
+
+
+if __name__ == "__main__":
+    main()

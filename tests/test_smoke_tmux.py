@@ -1,0 +1,51 @@
+"""The installed ``shotglass`` in a real terminal: it starts on the embedded model, answers, draws the gauge."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
+
+
+def _wait_for(session: str, pattern: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = _tmux("capture-pane", "-t", session, "-p")
+        if re.search(pattern, screen):
+            return screen
+        time.sleep(0.25)
+    raise AssertionError(f"{pattern!r} never appeared; last screen:\n{screen}")
+
+
+def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> None:
+    session = f"shotglass-smoke-{uuid.uuid4().hex[:8]}"
+    env_args = [arg for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+                for arg in ("-e", f"{key}={cli_env[key]}")]
+    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
+    try:
+        screen = _wait_for(session, r"tokens \(\d+%\)")
+        assert "Gemma 3 270m" in screen and "completion (User/Assistant)" in screen
+        assert "greedy-factual" in screen
+        _tmux("send-keys", "-t", session, "-l", "What is the capital of France?")
+        _wait_for(session, r"draft [1-9]")
+        _tmux("send-keys", "-t", session, "Enter")
+        screen = _wait_for(session, r"(stop string|end of sequence|max new tokens reached) · greedy-factual")
+        assert "Paris" in screen
+        assert re.search(r"history [1-9]", screen)
+        _tmux("send-keys", "-t", session, "C-q")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and session in _tmux("list-sessions", "-F", "#{session_name}"):
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

@@ -1,0 +1,39 @@
+"""Snapshot tests of the main screens (pytest-textual-snapshot), with the fake engine for determinism.
+
+Regenerate after an intended visual change with ``pytest tests/test_snapshots.py --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+from tui.core.profile import DecodingProfile
+from tui.core.profile_store import ProfileStore
+from tui.engine.fake import FakeEngine
+from tui.ui.app import AppSettings, ShotglassApp
+
+REPLY = "The capital of France is **Paris**.\n\n```python\nprint('bonjour')\n```"
+
+
+def _app(store: ProfileStore) -> ShotglassApp:
+    # A fixed seed keeps the stats line identical from run to run.
+    store.save(DecodingProfile(name="greedy-factual", description="fixed seed for snapshots", temperature=0.0,
+                               seed=42), force=True)
+    engine = FakeEngine(n_ctx=4096).script(REPLY)
+    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
+
+
+def test_empty_chat(snap_compare, store: ProfileStore) -> None:
+    assert snap_compare(_app(store), terminal_size=(100, 28))
+
+
+def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> None:
+    async def converse(pilot) -> None:
+        await pilot.click("#input")
+        await pilot.press(*"Capital?", "enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if len(pilot.app.screen.session.messages) == 2:
+                break
+        await pilot.press(*"And Italy")
+        await pilot.pause(0.4)
+
+    assert snap_compare(_app(store), terminal_size=(100, 28), run_before=converse)
