@@ -17,6 +17,10 @@ def _tmux(*args: str) -> str:
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
 
 
+def _session_alive(session: str) -> bool:
+    return subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
+
+
 def _wait_for(session: str, pattern: str, timeout: float = 60.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
@@ -45,7 +49,8 @@ def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> N
         assert re.search(r"history [1-9]", screen)
         _tmux("send-keys", "-t", session, "C-q")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and session in _tmux("list-sessions", "-F", "#{session_name}"):
+        while time.monotonic() < deadline and _session_alive(session):
             time.sleep(0.2)
+        assert not _session_alive(session), "Ctrl+Q did not quit"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
