@@ -22,7 +22,7 @@ from pathlib import Path
 from _common import base_parser, load_engine, median
 
 from tui.core.profile_store import ProfileStore
-from tui.core.session import ChatSession
+from tui.core.session import ChatSession, RequestPlan
 from tui.engine.turn import reply_stats, sampling_params
 
 TURNS = 20
@@ -113,8 +113,6 @@ def _evict(engine, profile) -> None:
 
 def _one_token_plan(engine, prompt: str):
     """A plan for a raw prompt with one new token, for the cold measurement."""
-    from tui.core.session import RequestPlan
-
     return RequestPlan(prompt=prompt, prompt_tokens=engine.count_tokens(prompt), max_new_tokens=1, stop=(),
                        dropped_messages=0)
 

@@ -7,7 +7,7 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
     python screenshots/make_screenshots.py
 
 writes chat.svg (one answered question), gauge-draft.svg (a second turn plus an unsent draft, so the
-context gauge shows draft tokens) and profile-switch.svg (F2 to creative-sampling, then a short poem).
+context gauge shows draft tokens) and profile-switch.svg (F2 until creative-sampling, then a short poem).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
 Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
 """
@@ -92,7 +92,11 @@ async def shoot(app: ShotglassApp) -> None:
         save(app, "gauge-draft.svg")
 
         chat_input.clear()
-        await pilot.press("f2")
+        for _ in app.screen.profile_names:  # F2 cycles through the profiles in name order
+            if app.screen.session.profile.name == "creative-sampling":
+                break
+            await pilot.press("f2")
+            await pilot.pause(0.05)
         await wait_until(pilot, lambda: app.screen.session.profile.name == "creative-sampling",
                          "the profile switch", 10)
         await settle(pilot)

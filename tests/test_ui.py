@@ -106,8 +106,13 @@ async def test_switching_profile_changes_what_the_engine_receives(store: Profile
     async with app.run_test(size=(100, 30)) as pilot:
         await _send(pilot, "first")
         await _wait(pilot, lambda: len(engine.requests) == 1 and not app.screen.generating)
+        names = app.screen.profile_names
+        start = names.index("greedy-factual")
         await pilot.press("f2")
-        await _wait(pilot, lambda: app.screen.session.profile.name == "creative-sampling")
+        await _wait(pilot, lambda: app.screen.session.profile.name == names[(start + 1) % len(names)])
+        while app.screen.session.profile.name != "creative-sampling":
+            await pilot.press("f2")
+            await pilot.pause(0.02)
         bar_text = str(app.screen.query_one("#profile-knobs").render())
         assert "temp 0.9" in bar_text
         await _send(pilot, "second")

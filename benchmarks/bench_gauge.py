@@ -1,0 +1,127 @@
+"""Context-gauge recount cost per keystroke in a ~4k-token conversation.
+
+Why: the gauge is exact by construction, i.e. it tokenizes the real rendered prompt with the model's
+tokenizer. While the user types, the UI calls ``measure_with_cache`` after each (debounced) keystroke;
+the cache keeps the system/pins/history counts, so one keystroke should cost one render plus one
+tokenization of the whole prompt. That has to stay well under a frame (target < 5 ms per keystroke) or
+typing lags in long chats. The cold figure (no cache: four tokenizations) is what the first keystroke
+after a new reply, a profile switch or a pin edit pays.
+
+The conversation is synthetic (no generation needed) but realistic text, built with ``ChatSession`` until
+the rendered history reaches the target token count; the draft then grows one character at a time,
+exactly as ``ChatScreen._recount`` builds it (``session.parts(draft if draft.strip() else None)``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+
+from _common import base_parser, load_engine, median, p95
+
+from tui.core.budget import measure_with_cache
+from tui.core.profile import DecodingProfile
+from tui.core.session import ChatSession
+
+WORDS = ("the model context window token prompt reply example shot greedy sampling temperature nucleus "
+         "keeps counts every message history system pinned draft budget gauge overflow drops oldest turns "
+         "because prefix cache reuse evaluation latency user assistant label review sentiment positive "
+         "negative neutral question answer fact river mountain library kitchen garden winter summer").split()
+DRAFT = ("Could you summarise what we discussed about the context window so far, in three short bullet "
+         "points, and say which of the earlier examples mattered most for the answer? Thanks!")
+
+
+def sentence(rng: random.Random) -> str:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(6, 18))]
+    return " ".join(words).capitalize() + rng.choice([".", "?", "!", ", right?"])
+
+
+def build_session(engine, target_tokens: int) -> ChatSession:
+    profile = DecodingProfile(name="bench", max_new_tokens=256, temperature=0.0, top_k=1, top_p=1.0,
+                              min_p=0.0, repeat_penalty=1.0)
+    session = ChatSession(profile=profile, system_prompt="You are a concise assistant for a prompt-engineering "
+                                                          "course. Answer in plain sentences.")
+    rng = random.Random(0)
+    fmt = engine.prompt_format
+    while engine.count_tokens(fmt.render(session.parts())) < target_tokens:
+        session.add_user(" ".join(sentence(rng) for _ in range(rng.randint(1, 3))))
+        session.add_reply(" ".join(sentence(rng) for _ in range(rng.randint(2, 6))), None)
+    return session
+
+
+def main() -> None:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--history-tokens", type=int, default=4000, help="target history size (default 4000)")
+    parser.add_argument("--cold-runs", type=int, default=20)
+    args = parser.parse_args()
+
+    engine = load_engine(args.threads)
+    fmt, count, n_ctx = engine.prompt_format, engine.count_tokens, engine.info.n_ctx
+    session = build_session(engine, args.history_tokens)
+    reserve = session.profile.max_new_tokens
+    print(f"model: {engine.info.header_line()}")
+    history_prompt = fmt.render(session.parts())
+    print(f"conversation: {len(session.messages)} messages, {count(history_prompt)} tokens, "
+          f"{len(history_prompt)} chars rendered; draft grows to {len(DRAFT)} chars\n")
+
+    # Cold: what the first recount after a reply pays (no cache), draft of typical length.
+    parts = session.parts(DRAFT[:40])
+    cold: list[float] = []
+    for _ in range(args.cold_runs):
+        start = time.perf_counter()
+        measure_with_cache(parts, fmt, count, n_ctx, reserve, None)
+        cold.append(time.perf_counter() - start)
+
+    # Typing: the cache is carried from one keystroke to the next, as the UI does.
+    cache = None
+    per_key: list[float] = []
+    first_key = 0.0
+    for length in range(len(DRAFT) + 1):
+        draft = DRAFT[:length]
+        start = time.perf_counter()
+        parts = session.parts(draft if draft.strip() else None)
+        gauge, cache = measure_with_cache(parts, fmt, count, n_ctx, reserve, cache)
+        elapsed = time.perf_counter() - start
+        if length == 0:
+            first_key = elapsed  # fills the cache: a cold recount, kept out of the per-keystroke figures
+        else:
+            per_key.append(elapsed)
+    exact = count(fmt.render(session.parts(DRAFT)))
+    assert gauge.prompt == exact, f"gauge {gauge.prompt} != exact count {exact}"
+
+    # Where the time goes: one render and one tokenization of the full prompt.
+    full = fmt.render(session.parts(DRAFT))
+    render = [_timed(lambda: fmt.render(session.parts(DRAFT))) for _ in range(50)]
+    tokenize = [_timed(lambda: count(full)) for _ in range(50)]
+
+    rows = [
+        ("keystroke, cached (median)", median(per_key)),
+        ("keystroke, cached (p95)", p95(per_key)),
+        ("keystroke, cached (max)", max(per_key)),
+        ("cold recount, no cache (median)", median(cold)),
+        ("first keystroke (fills cache)", first_key),
+        ("  of which: render full prompt", median(render)),
+        ("  of which: tokenize full prompt", median(tokenize)),
+    ]
+    width = max(len(label) for label, _ in rows)
+    print(f"{'measurement':<{width}}  {'ms':>8}")
+    print("-" * (width + 10))
+    for label, seconds in rows:
+        print(f"{label:<{width}}  {seconds * 1000:>8.3f}")
+    print(f"\ngauge at the last keystroke: system {gauge.system}, history {gauge.history}, draft {gauge.draft}, "
+          f"reserve {gauge.reserve} (prompt {gauge.prompt} = exact count {exact})")
+    verdict = "meets" if p95(per_key) < 0.005 else "MISSES"
+    print(f"\nsummary: {len(per_key)} keystrokes on a {count(history_prompt)}-token chat: median "
+          f"{median(per_key) * 1000:.2f} ms, p95 {p95(per_key) * 1000:.2f} ms per keystroke ({verdict} target "
+          f"< 5 ms); cold recount {median(cold) * 1000:.2f} ms")
+    engine.close()
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+if __name__ == "__main__":
+    main()
