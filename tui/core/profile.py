@@ -26,6 +26,22 @@ SEED_MAX = 2**32 - 1
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+PARAMETER_HELP: dict[str, str] = {
+    "name": "File name of the profile: letters, digits, '.', '_' and '-'.",
+    "description": "When to use this profile, in a sentence.",
+    "max_new_tokens": "Upper bound on the reply length; a reply can end earlier at end of sequence or a stop string.",
+    "temperature": "Divides the logits before softmax: below 1 sharpens the distribution, above 1 flattens it; "
+                   "0 = greedy, always the most probable token.",
+    "top_k": "Keep only the k most probable tokens before sampling; 0 disables.",
+    "top_p": "Keep the smallest set of tokens whose cumulative probability reaches p; 1 disables.",
+    "min_p": "Drop tokens less probable than min_p times the top token's probability; 0 disables.",
+    "repeat_penalty": "Lowers the scores of tokens used in the last 64 tokens; 1 disables, 1.1-1.3 curbs loops.",
+    "seed": "Empty = a new random seed per reply (shown under it, so it can be replayed); a number repeats "
+            "the same sampled reply.",
+    "stop": 'Extra stop strings as a TOML list, e.g. ["###", "\\n\\n"]; the reply ends before them.',
+}
+
+
 @dataclass(frozen=True)
 class DecodingProfile:
     """How the next token is picked. ``temperature == 0`` means greedy; ``seed is None`` means a fresh

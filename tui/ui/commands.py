@@ -14,6 +14,9 @@ class ChatCommands(Provider):
             ("New chat", "Clear the conversation (system prompt and profile stay)", screen.action_new_chat),
             ("Stop generation", "Cancel the running reply; the partial text is kept", screen.action_stop),
             ("Next profile", "Cycle to the next decoding profile", screen.action_cycle_profile),
+            ("Edit profile", "Edit, save as, reset or export the current profile", screen.action_edit_profile),
+            ("Replay last reply", "Re-run the last reply with the same prompt, profile and seed",
+             screen.action_replay),
         ]
         for name in screen.profile_names:
             entries.append((f"Profile: {name}", "Use this decoding profile from the next reply on",

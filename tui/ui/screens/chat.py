@@ -31,6 +31,7 @@ from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.message_view import MessageView
 from tui.ui.widgets.profile_bar import ProfileBar
+from tui.ui.screens.profile_editor import ProfileEditor
 from tui.ui.widgets.transcript import Transcript
 
 GAUGE_DEBOUNCE_S = 0.12
@@ -40,6 +41,8 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop", "Stop reply"),
         Binding("f2", "cycle_profile", "Next profile"),
+        Binding("f3", "edit_profile", "Edit profile"),
+        Binding("ctrl+r", "replay", "Replay"),
         Binding("ctrl+n", "new_chat", "New chat"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
@@ -57,6 +60,9 @@ class ChatScreen(Screen):
         self._gauge_cache: PrefixCounts | None = None
         self._gauge_timer: Timer | None = None
         self._stream_base: GaugeCounts | None = None
+        self._last_request: tuple[str, SamplingParams] | None = None
+        self._replay_of: str | None = None
+        """While a replay streams: the text of the reply being replayed, to compare against."""
 
     # -- layout -------------------------------------------------------------------------------------
 
@@ -154,6 +160,8 @@ class ChatScreen(Screen):
         self._stream_base = GaugeCounts(system=system, pins=pins, history=plan.prompt_tokens - system - pins,
                                         draft=0, reserve=plan.max_new_tokens, n_ctx=self.engine.info.n_ctx)
         self.query_one(ContextGauge).counts = self._stream_base
+        self._last_request = (plan.prompt, params)
+        self._replay_of = None
         self._cancel = threading.Event()
         self._generate(plan.prompt, params, self._cancel)
 
@@ -183,6 +191,9 @@ class ChatScreen(Screen):
 
     async def on_reply_finished(self, message: ReplyFinished) -> None:
         stats = reply_stats(self._reply_profile, message.result)
+        if self._replay_of is not None:
+            await self._finish_replay(message, stats)
+            return
         self.session.add_reply(message.result.text, stats)
         if self._reply_view is not None:
             await self._reply_view.finish(stats, sampled=not self._reply_profile.is_greedy)
@@ -190,7 +201,21 @@ class ChatScreen(Screen):
                 self.notify("Reply stopped; the partial text is kept.", timeout=3)
         self._end_reply()
 
+    async def _finish_replay(self, message: ReplyFinished, stats) -> None:
+        same = message.result.text == self._replay_of
+        verdict = "identical to the original" if same else "differs from the original"
+        if self._reply_view is not None:
+            await self._reply_view.finish(stats, note=f"replay: {verdict}", sampled=True)
+        self.notify(f"Replay with seed {stats.seed}: {verdict}.", severity="information" if same else "warning")
+        self._end_reply()
+
     async def on_reply_failed(self, message: ReplyFailed) -> None:
+        if self._replay_of is not None:
+            if self._reply_view is not None:
+                await self._reply_view.finish(None, note=f"replay error: {message.error}")
+            self.notify(message.error, title="Replay failed", severity="error", timeout=10)
+            self._end_reply()
+            return
         partial = self._reply_view._raw if self._reply_view is not None else ""
         self.session.add_reply(partial, None)
         if self._reply_view is not None:
@@ -199,6 +224,7 @@ class ChatScreen(Screen):
         self._end_reply()
 
     def _end_reply(self) -> None:
+        self._replay_of = None
         self._cancel = None
         self._reply_view = None
         self._stream_base = None
@@ -231,6 +257,39 @@ class ChatScreen(Screen):
         self.session.profile = profile
         self.query_one(ProfileBar).show(profile)
         self._schedule_recount(0)
+
+    async def action_replay(self) -> None:
+        """Re-run the last reply's exact prompt with its profile and seed: the same text should come back.
+
+        The replay is shown under the chat and compared; the conversation itself is left as it was.
+        """
+        last = self.session.messages[-1] if self.session.messages else None
+        if self.generating or self._last_request is None or last is None or last.stats is None:
+            self.notify("Nothing to replay yet (or a reply is running).", severity="warning")
+            return
+        prompt, params = self._last_request
+        self._replay_of = last.text
+        self._reply_profile = self.profiles_by_name_or_current(last.stats.profile)
+        self._reply_view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
+        self._reply_view.mark_replay(last.stats.seed)
+        self._cancel = threading.Event()
+        self._generate(prompt, params, self._cancel)
+
+    def profiles_by_name_or_current(self, name: str) -> DecodingProfile:
+        try:
+            return self.profiles.get(name)
+        except UserError:
+            return self.session.profile
+
+    def action_edit_profile(self) -> None:
+        def saved(name: str | None) -> None:
+            if name is None:
+                return
+            self.profile_names = self.profiles.names()
+            self.query_one(ProfileBar).set_names(self.profile_names)
+            self.select_profile(name)
+
+        self.app.push_screen(ProfileEditor(self.profiles, self.session.profile), saved)
 
     def action_cycle_profile(self) -> None:
         names = self.profile_names

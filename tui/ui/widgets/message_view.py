@@ -49,6 +49,10 @@ class MessageView(Vertical):
         if stats is not None:
             self.set_class(stats.finish_reason.value == "cancelled", "-stopped")
 
+    def mark_replay(self, seed: int) -> None:
+        self.add_class("-replay")
+        self.query_one(".message-role", Static).update(f"model  (replay with seed {seed}, not added to the chat)")
+
     def mark_out_of_context(self) -> None:
         self.add_class("-dropped")
         self.query_one(".message-role", Static).update(

@@ -32,6 +32,13 @@ class ProfileBar(Horizontal):
                         f" · min-p {profile.min_p:g} · {seed}")
         return f"{sampling} · ≤{profile.max_new_tokens} new"
 
+    def set_names(self, names: list[str]) -> None:
+        self._names = names
+        select = self.query_one("#profile-select", Select)
+        with select.prevent(Select.Changed):
+            select.set_options([(name, name) for name in names])
+            select.value = self._current.name if self._current.name in names else names[0]
+
     def show(self, profile: DecodingProfile) -> None:
         self._current = profile
         select = self.query_one("#profile-select", Select)

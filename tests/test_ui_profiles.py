@@ -1,0 +1,124 @@
+"""Profile editor, replay and switching in the TUI (Pilot + fake engine)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Button, Input, Select
+
+from tui.core.profile_form import profile_from_form, profile_to_form
+from tui.core.profile_store import ProfileSource, ProfileStore
+from tui.core.errors import ProfileError
+from tui.engine.fake import FakeEngine
+from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.screens.profile_editor import ProfileEditor
+
+
+def _app(store: ProfileStore, engine: FakeEngine | None = None, profile: str = "greedy-factual") -> ShotglassApp:
+    return ShotglassApp(AppSettings(engine=engine or FakeEngine(), profiles=store, profile=store.get(profile)))
+
+
+async def _wait(pilot, condition, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+def _set(editor: ProfileEditor, key: str, value: str) -> None:
+    editor.query_one(f"#field-{key}", Input).value = value
+
+
+async def test_editor_validates_as_you_type_and_saves_a_user_profile(store: ProfileStore) -> None:
+    app = _app(store)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f3")
+        await _wait(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        editor = app.screen
+        _set(editor, "temperature", "-2")
+        await pilot.pause(0.05)
+        status = str(editor.query_one("#editor-status").render())
+        assert "key 'temperature' = -2.0 is out of range" in status
+        assert editor.query_one("#save", Button).disabled
+        assert editor.query_one("#field-temperature", Input).has_class("-invalid")
+        _set(editor, "temperature", "0.7")
+        _set(editor, "name", "../evil")
+        await pilot.pause(0.05)
+        assert "is not allowed" in str(editor.query_one("#editor-status").render())
+        _set(editor, "name", "warm")
+        _set(editor, "seed", "7")
+        _set(editor, "stop", '["###"]')
+        await pilot.pause(0.05)
+        assert not editor.query_one("#save", Button).disabled
+        await pilot.press("ctrl+s")
+        await _wait(pilot, lambda: not isinstance(app.screen, ProfileEditor))
+        saved = store.entry("warm")
+        assert saved.source is ProfileSource.USER
+        assert saved.profile.temperature == 0.7 and saved.profile.seed == 7 and saved.profile.stop == ("###",)
+        assert app.screen.session.profile.name == "warm"
+        assert app.screen.query_one("#profile-select", Select).value == "warm"
+
+
+async def test_saving_a_builtin_name_shadows_it_and_reset_removes_the_shadow(store: ProfileStore) -> None:
+    app = _app(store)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f3")
+        await _wait(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        editor = app.screen
+        assert "shadows the built-in" in str(editor.query_one("#editor-status").render())
+        assert not editor.query_one("#reset", Button).display
+        _set(editor, "max_new_tokens", "64")
+        await pilot.pause(0.05)
+        await pilot.press("ctrl+s")
+        await _wait(pilot, lambda: not isinstance(app.screen, ProfileEditor))
+        assert store.entry("greedy-factual").source is ProfileSource.USER_SHADOWING
+        assert app.screen.session.profile.max_new_tokens == 64
+        await pilot.press("f3")
+        await _wait(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        assert app.screen.query_one("#reset", Button).display
+        await pilot.click("#reset")
+        await _wait(pilot, lambda: not isinstance(app.screen, ProfileEditor))
+        assert store.entry("greedy-factual").source is ProfileSource.BUILT_IN
+        assert app.screen.session.profile.max_new_tokens == 256
+
+
+async def test_escape_cancels_the_editor_without_writing(store: ProfileStore) -> None:
+    app = _app(store)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.press("f3")
+        await _wait(pilot, lambda: isinstance(app.screen, ProfileEditor))
+        _set(app.screen, "temperature", "1.5")
+        await pilot.press("escape")
+        await _wait(pilot, lambda: not isinstance(app.screen, ProfileEditor))
+        assert not store.user_dir.exists() or not any(store.user_dir.iterdir())
+
+
+async def test_replay_reruns_the_same_request_and_reports_identical(store: ProfileStore) -> None:
+    engine = FakeEngine().script("a sampled reply", "a sampled reply")
+    app = _app(store, engine, profile="creative-sampling")
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.click("#input")
+        await pilot.press("h", "i", "enter")
+        await _wait(pilot, lambda: len(app.screen.session.messages) == 2 and not app.screen.generating)
+        await pilot.press("ctrl+r")
+        await _wait(pilot, lambda: len(engine.requests) == 2 and not app.screen.generating)
+        (first_prompt, first_params), (second_prompt, second_params) = engine.requests
+        assert first_prompt == second_prompt and first_params == second_params
+        assert first_params.seed == app.screen.session.messages[-1].stats.seed
+        assert len(app.screen.session.messages) == 2
+        assert "replay: identical to the original" in str(app.screen.query(".message-stats").last().render())
+
+
+def test_form_round_trip_and_errors() -> None:
+    store_profile = profile_from_form({"name": "x", "description": "", "max_new_tokens": "10", "temperature": "0",
+                                       "top_k": "40", "top_p": "1", "min_p": "0", "repeat_penalty": "1",
+                                       "seed": "", "stop": ""})
+    assert profile_from_form(profile_to_form(store_profile)) == store_profile
+    form = profile_to_form(store_profile)
+    form["top_k"] = ""
+    with pytest.raises(ProfileError, match="key 'top_k' is empty"):
+        profile_from_form(form)
+    form = profile_to_form(store_profile)
+    form["stop"] = "###"
+    with pytest.raises(ProfileError, match="key 'stop' must be a list of strings"):
+        profile_from_form(form)
