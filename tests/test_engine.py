@@ -142,3 +142,27 @@ def test_truncated_gguf_fails_to_load_with_a_clear_error(model_path: Path, tmp_p
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelError, match="could not load"):
         LlamaEngine(LoadOptions(model_path=cut, n_ctx=256, log_file=tmp_path / "log.txt"))
+
+
+def _ask_json(engine, profile, prompt: str) -> dict:
+    import io
+    import json
+
+    from tui.commands.ask import run_ask
+
+    out = io.StringIO()
+    assert run_ask(engine, profile, prompt, as_json=True, out=out) == 0
+    return json.loads(out.getvalue())
+
+
+def test_builtin_profiles_behave_as_described_on_the_real_model(engine, store) -> None:
+    prompt = "Write one sentence about a lighthouse."
+    greedy = store.get("greedy-factual").with_overrides(max_new_tokens=30)
+    assert _ask_json(engine, greedy, prompt)["text"] == _ask_json(engine, greedy, prompt)["text"]
+    seeded = store.get("seeded-reproducible").with_overrides(max_new_tokens=30)
+    first, second = _ask_json(engine, seeded, prompt), _ask_json(engine, seeded, prompt)
+    assert first["text"] == second["text"] and first["seed"] == second["seed"] == 1234
+    creative = store.get("creative-sampling").with_overrides(max_new_tokens=30)
+    replies = [_ask_json(engine, creative, prompt) for _ in range(3)]
+    assert len({reply["seed"] for reply in replies}) == 3
+    assert len({reply["text"] for reply in replies}) >= 2
