@@ -53,6 +53,7 @@ def _model_options(parser: argparse.ArgumentParser, default) -> None:
     group.add_argument("--gpu-layers", type=_int_in(-1, 100_000, "--gpu-layers"), default=default,
                        help="layers to offload to the GPU, -1 = all (default: all if this build can offload)")
     group.add_argument("--profile", default=default, help=f"decoding profile (default: {DEFAULT_PROFILE_NAME})")
+    group.add_argument("--examples", type=Path, default=default, help="example set (TOML) to pin as few-shot examples")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--seed", type=_int_in(0, 2**32 - 1, "--seed"))
     ask.add_argument("--temperature", type=_number)
     _model_options(ask, sub_defaults)
+
+    evaluate = commands.add_parser("eval", help="score a few-shot task at several shot counts")
+    evaluate.add_argument("data", type=Path, help='JSON lines: {"input": ..., "output": ...}')
+    evaluate.add_argument("--shots", default="0,1,2,4", help="shot counts to compare (default: 0,1,2,4)")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    _model_options(evaluate, sub_defaults)
 
     profiles = commands.add_parser("profiles", help="list, show, export and import decoding profiles")
     actions = profiles.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -100,6 +107,14 @@ def _read_text_arg(value: str, what: str) -> str:
         except (OSError, UnicodeDecodeError) as error:
             raise UserError(f"cannot read {path}: {error}") from None
     return value
+
+
+def _example_set(args: argparse.Namespace):
+    from tui.core.example_set import read_example_set
+    from tui.core.examples import ExampleSet
+
+    path = getattr(args, "examples", None)
+    return read_example_set(path) if path is not None else ExampleSet()
 
 
 def _resolve_profile(store: ProfileStore, args: argparse.Namespace) -> DecodingProfile:
@@ -143,9 +158,26 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         prompt = _read_text_arg(args.prompt, "prompt")
         if not prompt.strip():
             raise UserError("ask: the prompt is empty")
+        _example_set(args)  # a bad example set fails before the model loads
         engine = load_engine(args, paths)
         try:
-            return run_ask(engine, profile, prompt, system=args.system, as_json=args.json, seed=args.seed)
+            return run_ask(engine, profile, prompt, system=args.system, as_json=args.json, seed=args.seed,
+                           pins=_example_set(args))
+        finally:
+            engine.close()
+    if args.command == "eval":
+        from tui.commands.evaluate import run_eval
+        from tui.core.evaluation import EvalDataError, parse_shots, read_eval_data
+
+        if getattr(args, "examples", None) is None:
+            raise EvalDataError("eval: --examples FILE is required (the example set to take shots from)")
+        examples = _example_set(args)
+        shots = parse_shots(args.shots, len(examples.enabled_examples))
+        items = read_eval_data(args.data)
+        profile = _resolve_profile(store, args)
+        engine = load_engine(args, paths)
+        try:
+            return run_eval(engine, profile, examples, items, shots, as_json=args.json)
         finally:
             engine.close()
     if args.command == "tokens":
@@ -161,6 +193,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     from tui.ui.app import AppSettings, ShotglassApp
 
     profile = _resolve_profile(store, args)
+    pins = _example_set(args)
     interactive = sys.stderr.isatty()
     if interactive:
         print("shotglass: loading model…", end="", file=sys.stderr, flush=True)
@@ -170,7 +203,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         if interactive:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     try:
-        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile))
+        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins))
         app.run()
     finally:
         engine.close()

@@ -8,6 +8,7 @@ import threading
 from typing import TextIO
 
 from tui.core.errors import UserError
+from tui.core.examples import ExampleSet
 from tui.core.profile import DecodingProfile
 from tui.core.session import ChatSession
 from tui.engine.base import Engine
@@ -15,10 +16,10 @@ from tui.engine.turn import sampling_params
 
 
 def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: str = "", as_json: bool = False,
-            seed: int | None = None, out: TextIO = sys.stdout) -> int:
+            seed: int | None = None, pins: ExampleSet | None = None, out: TextIO = sys.stdout) -> int:
     if not prompt.strip():
         raise UserError("ask: the prompt is empty")
-    session = ChatSession(profile=profile, system_prompt=system)
+    session = ChatSession(profile=profile, system_prompt=system, pins=pins or ExampleSet())
     plan = session.plan(prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
     params = sampling_params(profile, plan, seed)
     first = True

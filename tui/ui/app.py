@@ -3,11 +3,12 @@ tests and screenshots can hand it a fake engine and a temporary config dir."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.app import App
 from textual.screen import Screen
 
+from tui.core.examples import ExampleSet
 from tui.core.profile import DecodingProfile
 from tui.core.profile_store import ProfileStore
 from tui.engine.base import Engine
@@ -20,6 +21,7 @@ class AppSettings:
     profiles: ProfileStore
     profile: DecodingProfile
     system_prompt: str = ""
+    pins: ExampleSet = field(default_factory=ExampleSet)
 
 
 class ShotglassApp(App):
@@ -32,4 +34,5 @@ class ShotglassApp(App):
 
     def get_default_screen(self) -> Screen:
         settings = self.settings
-        return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt)
+        return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt,
+                          settings.pins)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Select, TextArea
 from tui.core.budget import GaugeCounts, PrefixCounts, measure_with_cache
 from tui.core.conversation import FinishReason, Role
 from tui.core.errors import UserError
+from tui.core.examples import ExampleSet
 from tui.core.profile import DecodingProfile
 from tui.core.profile_store import ProfileStore
 from tui.core.prompt import PromptParts
@@ -48,11 +49,12 @@ class ChatScreen(Screen):
     ]
     COMMANDS = Screen.COMMANDS | {ChatCommands}
 
-    def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = ""):
+    def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = "",
+                 pins: ExampleSet | None = None):
         super().__init__()
         self.engine = engine
         self.profiles = profiles
-        self.session = ChatSession(profile=profile, system_prompt=system_prompt)
+        self.session = ChatSession(profile=profile, system_prompt=system_prompt, pins=pins or ExampleSet())
         self.profile_names = profiles.names()
         self._cancel: threading.Event | None = None
         self._reply_view: MessageView | None = None

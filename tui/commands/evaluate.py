@@ -1,0 +1,69 @@
+"""``shotglass eval``: score a few-shot task at several shot counts on the loaded model.
+
+Every data line is run at each shot count with the first k examples pinned, through the same session and
+prompt function as the chat. Scores are computed from the replies, never assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from typing import TextIO
+
+from tui.core.evaluation import EvalItem, ShotResult, first_k, is_correct
+from tui.core.examples import ExampleSet
+from tui.core.profile import DecodingProfile
+from tui.core.session import ChatSession
+from tui.engine.base import Engine
+from tui.engine.turn import sampling_params
+
+EVAL_MAX_NEW_TOKENS = 32
+"""Only the reply's first line is scored, so replies are cut at a newline and at this many tokens."""
+
+
+def score_shots(engine: Engine, profile: DecodingProfile, examples: ExampleSet, items: list[EvalItem],
+                shots: int, on_item=lambda: None) -> ShotResult:
+    pins = first_k(examples, shots)
+    profile = profile.with_overrides(max_new_tokens=min(profile.max_new_tokens, EVAL_MAX_NEW_TOKENS))
+    correct = prompt_tokens = 0
+    started = time.perf_counter()
+    for item in items:
+        session = ChatSession(profile=profile, pins=pins)
+        plan = session.plan(item.input, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        params = sampling_params(profile, plan)
+        params = type(params)(**{**params.__dict__, "stop": params.stop + ("\n",)})
+        result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
+        correct += is_correct(result.text, item.output)
+        prompt_tokens += result.prompt_tokens
+        on_item()
+    return ShotResult(shots=shots, correct=correct, total=len(items),
+                      prompt_tokens=round(prompt_tokens / len(items)), seconds=time.perf_counter() - started)
+
+
+def run_eval(engine: Engine, profile: DecodingProfile, examples: ExampleSet, items: list[EvalItem],
+             shots: list[int], *, as_json: bool = False, out: TextIO = sys.stdout,
+             err: TextIO = sys.stderr) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    results: list[ShotResult] = []
+    console = Console(file=err)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=not err.isatty()) as progress:
+        for k in shots:
+            task = progress.add_task(f"{k}-shot", total=len(items))
+            results.append(score_shots(engine, profile, examples, items, k, lambda: progress.advance(task)))
+    if as_json:
+        out.write(json.dumps({"results": [result.to_json() for result in results]}) + "\n")
+        return 0
+    table = Table(title=f"{examples.name} · {len(items)} items · profile {profile.name} · {engine.info.name}")
+    for column in ("shots", "correct/total", "accuracy", "prompt tokens/item", "seconds"):
+        table.add_column(column, justify="right")
+    for result in results:
+        table.add_row(f"{result.shots}-shot", f"{result.correct}/{result.total}", f"{result.accuracy:.0%}",
+                      str(result.prompt_tokens), f"{result.seconds:.1f}")
+    Console(file=out, width=100).print(table)
+    return 0
