@@ -4,8 +4,8 @@ Why: the gauge is exact by construction, i.e. it tokenizes the real rendered pro
 tokenizer. While the user types, the UI calls ``measure_with_cache`` after each (debounced) keystroke;
 the cache keeps the system/pins/history counts, so one keystroke should cost one render plus one
 tokenization of the whole prompt. That has to stay well under a frame (target < 5 ms per keystroke) or
-typing lags in long chats. The cold figure (no cache: four tokenizations) is what the first keystroke
-after a new reply, a profile switch or a pin edit pays.
+typing lags in long chats. The cold figure (no cache: system, pins, history and full prompt counted, two of
+them full-length) is what the first keystroke after a new reply, a profile switch or a pin edit pays.
 
 The conversation is synthetic (no generation needed) but realistic text, built with ``ChatSession`` until
 the rendered history reaches the target token count; the draft then grows one character at a time,

@@ -8,9 +8,9 @@ seam), ``evaluated_prompt_tokens`` jumps to the whole prompt and TTFT grows with
 
 The chat runs exactly as the TUI runs it: ``ChatSession.plan`` -> ``sampling_params`` ->
 ``engine.generate`` -> ``add_user``/``add_reply``, with the greedy-factual profile (max_new_tokens 48).
-Greedy decoding makes every repetition of the chat identical, so per-turn medians over ``--chats``
-repetitions damp noise from other processes. A "cold" TTFT (the turn-20 prompt with the cache holding an
-unrelated prompt) shows what the reuse saves.
+Greedy decoding makes every repetition of the chat identical, so per-turn medians and minima over
+``--chats`` repetitions damp noise from other processes (the minimum is the least noisy estimate).
+A "cold" TTFT (the turn-20 prompt with the cache holding an unrelated prompt) shows what reuse saves.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def run_chat(engine, profile) -> tuple[list[dict], str]:
 
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--chats", type=int, default=3, help="repetitions of the 20-turn chat (default 3)")
+    parser.add_argument("--chats", type=int, default=5, help="repetitions of the 20-turn chat (default 5)")
     args = parser.parse_args()
 
     engine = load_engine(args.threads)
@@ -84,16 +84,19 @@ def main() -> None:
             keys = ("prompt", "completion") + (("evaluated",) if a["turn"] > 1 else ())
             if any(a[key] != b[key] for key in keys):
                 print(f"warning: turn {a['turn']} differs between chats: {a} vs {b}")
-    header = f"{'turn':>4} {'prompt tok':>10} {'evaluated':>9} {'reply tok':>9} {'finish':<12} {'ttft ms (median)':>16}"
+    header = (f"{'turn':>4} {'prompt tok':>10} {'evaluated':>9} {'reply tok':>9} {'finish':<12} "
+              f"{'ttft ms median':>14} {'min':>6}")
     print(header)
     print("-" * len(header))
-    ttft = {}
+    ttft, best = {}, {}
     for index, row in enumerate(first):
-        ttft[row["turn"]] = median([rows[index]["ttft"] for rows in chats])
+        samples = [rows[index]["ttft"] for rows in chats]
+        ttft[row["turn"]], best[row["turn"]] = median(samples), min(samples)
         print(f"{row['turn']:>4} {row['prompt']:>10} {row['evaluated']:>9} {row['completion']:>9} "
-              f"{row['finish']:<12} {ttft[row['turn']] * 1000:>16.1f}")
+              f"{row['finish']:<12} {ttft[row['turn']] * 1000:>14.1f} {best[row['turn']] * 1000:>6.1f}")
     dropped = sum(row["dropped"] for row in first)
     ratio = ttft[TURNS] / ttft[2]
+    best_ratio = best[TURNS] / best[2]
     t2, t20 = first[1], first[TURNS - 1]
     print(f"\ncold turn-{TURNS} prompt (no reuse): {cold_counts[1]} tok, {cold_counts[0]} evaluated, "
           f"ttft {median(cold) * 1000:.1f} ms (median of {len(cold)})")
@@ -101,7 +104,7 @@ def main() -> None:
     verdict = "meets" if ratio <= 1.2 else "MISSES"
     print(f"\nsummary: ttft turn 2 {ttft[2] * 1000:.1f} ms ({t2['evaluated']}/{t2['prompt']} tok evaluated), "
           f"turn {TURNS} {ttft[TURNS] * 1000:.1f} ms ({t20['evaluated']}/{t20['prompt']} tok evaluated), "
-          f"ratio {ratio:.2f} ({verdict} target <= 1.2)")
+          f"ratio {ratio:.2f} (min {best_ratio:.2f}; median {verdict} target <= 1.2)")
     engine.close()
 
 

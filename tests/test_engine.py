@@ -30,9 +30,13 @@ def _prompt(engine, message: str = QUESTION) -> str:
     return engine.prompt_format.render(PromptParts(new_message=message))
 
 
-def _run(engine, prompt: str, params: SamplingParams, cancel: threading.Event | None = None):
+def _run(engine, prompt: str, params: SamplingParams, cancel: threading.Event | None = None,
+         reuse_limit: int | None = 0):
+    """Runs from an empty KV cache by default: llama.cpp's logits differ slightly with the batch split,
+    so reproducibility is defined for the same cache state (see test_replay_with_the_same_reuse_is_exact)."""
     pieces: list[str] = []
-    result = engine.generate(prompt, params, lambda text, _n: pieces.append(text), cancel or threading.Event())
+    result = engine.generate(prompt, params, lambda text, _n: pieces.append(text), cancel or threading.Event(),
+                             reuse_limit)
     assert "".join(pieces) == result.text
     return result
 
@@ -71,8 +75,7 @@ def test_gauge_count_equals_tokens_evaluated(engine) -> None:
     counted = engine.count_tokens(prompt)
     # A prompt the cache has never seen: everything but a BOS-sized shared prefix is evaluated.
     result = _run(engine, prompt, _params(max_new_tokens=3))
-    assert result.prompt_tokens == counted
-    assert result.evaluated_prompt_tokens + (counted - result.evaluated_prompt_tokens) == counted
+    assert result.prompt_tokens == counted == result.evaluated_prompt_tokens
     assert engine._llm.input_ids[:counted].tolist() == engine.tokenize(prompt)
 
 
@@ -82,7 +85,7 @@ def test_follow_up_turns_evaluate_only_new_tokens(engine) -> None:
     evaluated = []
     for message in ("Hello!", "What is 2 + 2?", "And the capital of Italy?", "Thanks."):
         plan = session.plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
-        result = _run(engine, plan.prompt, sampling_params(profile, plan))
+        result = _run(engine, plan.prompt, sampling_params(profile, plan), reuse_limit=None)
         history_only = engine.prompt_format.render(session.parts())
         new_tokens = engine.count_tokens(plan.prompt) - engine.count_tokens(history_only)
         evaluated.append((result.evaluated_prompt_tokens, result.prompt_tokens, new_tokens))
@@ -166,3 +169,53 @@ def test_builtin_profiles_behave_as_described_on_the_real_model(engine, store) -
     replies = [_ask_json(engine, creative, prompt) for _ in range(3)]
     assert len({reply["seed"] for reply in replies}) == 3
     assert len({reply["text"] for reply in replies}) >= 2
+
+
+def test_toggling_an_example_changes_the_count_by_exactly_its_tokens(engine) -> None:
+    from tui.core.budget import measure
+    from tui.core.example_set import read_example_set
+    from tui.core.pins import example_costs, toggled
+
+    pins = read_example_set(Path(__file__).resolve().parent.parent / "examples" / "sentiment.toml")
+    session = ChatSession(profile=DecodingProfile(name="g"), system_prompt="Be accurate.", pins=pins)
+    fmt, count = engine.prompt_format, engine.count_tokens
+    before = measure(session.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
+    costs = example_costs(pins, session.parts(), fmt, count)
+    for index in (0, 3, 7):
+        session.pins = toggled(pins, index)
+        after = measure(session.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
+        example = pins.examples[index]
+        block = f"Review: {example.input}\nSentiment: {example.output}\n\n"
+        own_tokens = len(engine.tokenize(block)) - 1  # without the BOS the tokenizer adds at the start
+        assert before.pins - after.pins == costs[index] == own_tokens
+        assert after.prompt == count(fmt.render(session.parts("Great film")))
+
+
+def test_replay_with_the_same_reuse_is_exact(engine) -> None:
+    profile = DecodingProfile(name="sampled", temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, max_new_tokens=30)
+    session = ChatSession(profile=profile)
+    results = []
+    for message in ("Tell me about the moon.", "And the sun?"):
+        plan = session.plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        params = sampling_params(profile, plan)
+        result = _run(engine, plan.prompt, params, reuse_limit=None)
+        results.append((plan, params, result))
+        session.add_user(message)
+        session.add_reply(result.text, reply_stats(profile, result))
+    plan, params, original = results[-1]
+    assert original.evaluated_prompt_tokens < original.prompt_tokens  # the original reused the cache
+    for _ in range(2):
+        replay = _run(engine, plan.prompt, params, reuse_limit=original.prompt_tokens - original.evaluated_prompt_tokens)
+        assert replay.text == original.text
+        assert replay.evaluated_prompt_tokens == original.evaluated_prompt_tokens
+
+
+def test_tokenizing_after_close_is_an_error_not_a_crash(model_path: Path, tmp_path: Path) -> None:
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    closing = LlamaEngine(LoadOptions(model_path=model_path, n_ctx=256, log_file=tmp_path / "log.txt"))
+    closing.close()
+    with pytest.raises(ModelError, match="closed"):
+        closing.count_tokens("hello")
+    with pytest.raises(ModelError, match="closed"):
+        closing.generate("hello", _params(), lambda *_: None, threading.Event())

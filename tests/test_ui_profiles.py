@@ -104,6 +104,8 @@ async def test_replay_reruns_the_same_request_and_reports_identical(store: Profi
         await _wait(pilot, lambda: len(engine.requests) == 2 and not app.screen.generating)
         (first_prompt, first_params), (second_prompt, second_params) = engine.requests
         assert first_prompt == second_prompt and first_params == second_params
+        stats = app.screen.session.messages[-1].stats
+        assert engine.reuse_limits == [None, stats.prompt_tokens - stats.evaluated_prompt_tokens]
         assert first_params.seed == app.screen.session.messages[-1].stats.seed
         assert len(app.screen.session.messages) == 2
         assert "replay: identical to the original" in str(app.screen.query(".message-stats").last().render())
@@ -122,3 +124,24 @@ def test_form_round_trip_and_errors() -> None:
     form["stop"] = "###"
     with pytest.raises(ProfileError, match="key 'stop' must be a list of strings"):
         profile_from_form(form)
+
+
+async def test_import_from_the_tui_maps_a_modelfile_and_refuses_overwrites(store: ProfileStore, tmp_path) -> None:
+    from tui.ui.screens.text_editor import TextFieldsEditor
+
+    modelfile = tmp_path / "mine" / "Modelfile"
+    modelfile.parent.mkdir()
+    modelfile.write_text("FROM llama3\nPARAMETER temperature 0.4\nPARAMETER top_k 12\nPARAMETER num_ctx 4096\n")
+    app = _app(store)
+    async with app.run_test(size=(110, 40)) as pilot:
+        for attempt in range(2):
+            app.screen.action_import_profile()
+            await _wait(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
+            app.screen.query_one("#text-field-0").text = str(modelfile)
+            await pilot.press("ctrl+s")
+            await _wait(pilot, lambda: not isinstance(app.screen, TextFieldsEditor))
+            await pilot.pause(0.05)
+        imported = store.get("mine")
+        assert imported.temperature == 0.4 and imported.top_k == 12
+        assert app.screen.session.profile.name == "mine"
+        assert (store.user_dir / "mine.toml").read_text().count("temperature") == 1

@@ -84,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = actions.add_parser("export", help="write a self-contained profile file")
     export.add_argument("name")
     export.add_argument("-o", "--output", type=Path)
-    imported = actions.add_parser("import", help="validate and install a profile file")
+    imported = actions.add_parser("import", help="validate and install a profile file (shotglass TOML, Ollama "
+                                  "Modelfile, LM Studio preset, SillyTavern preset or llama.cpp INI)")
     imported.add_argument("file", type=Path)
+    imported.add_argument("--name", help="profile name (default: from the file)")
     imported.add_argument("--force", action="store_true", help="overwrite or shadow an existing profile")
     actions.add_parser("path", help="where profiles live")
 
@@ -203,7 +205,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         if interactive:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     try:
-        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins))
+        from tui.engine.estimate import estimate_tokens
+
+        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins,
+                                       estimate=estimate_tokens))
         app.run()
     finally:
         engine.close()

@@ -30,8 +30,18 @@ def run_profiles(store: ProfileStore, action: str, *, name: str | None = None, f
             store.export(name or "", output)
             out.write(f"exported '{name}' to {output}\n")
     elif action == "import":
-        entry = store.import_file(file or Path(), force=force)
-        out.write(f"imported '{entry.profile.name}' to {entry.path}\n")
+        from tui.core.importers import import_foreign
+
+        result = import_foreign(file or Path(), name=name)
+        entry = store.import_profile(result.profile, file or Path(), force=force)
+        out.write(f"imported '{entry.profile.name}' from {result.source_format} to {entry.path}\n")
+        if result.source_format != "shotglass profile":
+            for line in result.mapped:
+                out.write(f"  mapped   {line}\n")
+            for line in result.dropped:
+                out.write(f"  dropped  {line}\n")
+            for line in result.unset:
+                out.write(f"  default  {line}\n")
     elif action == "path":
         out.write(f"user profiles: {store.user_dir}\nbuilt-in profiles: {store.builtin_dir}\n")
     return 0

@@ -93,7 +93,9 @@ class ProfileStore:
 
     def import_file(self, source: Path, *, force: bool = False) -> ProfileEntry:
         """Validate a shared file, then save it; shadowing a built-in or replacing a user file needs ``force``."""
-        profile = read_profile_file(source)
+        return self.import_profile(read_profile_file(source), source, force=force)
+
+    def import_profile(self, profile: DecodingProfile, source: Path, *, force: bool = False) -> ProfileEntry:
         if self.is_builtin(profile.name) and not force:
             raise ProfileError(
                 f"{source}: profile '{profile.name}' would shadow the built-in of that name; use --force"

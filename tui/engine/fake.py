@@ -33,6 +33,7 @@ class FakeEngine:
     n_ctx: int = 2048
     prompt_format: PromptFormat = field(default_factory=CompletionFormat)
     requests: list[tuple[str, SamplingParams]] = field(default_factory=list)
+    reuse_limits: list[int | None] = field(default_factory=list)
     closed: bool = False
 
     def __post_init__(self) -> None:
@@ -50,8 +51,9 @@ class FakeEngine:
         return len(fake_tokens(text)) + 1  # +1 for BOS, like the real engine
 
     def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event) -> GenerationResult:
+                 cancel: threading.Event, reuse_limit: int | None = None) -> GenerationResult:
         self.requests.append((prompt, params))
+        self.reuse_limits.append(reuse_limit)
         reply = self.replies.popleft() if self.replies else self.default_reply
         pieces = fake_tokens(reply)
         start = time.perf_counter()

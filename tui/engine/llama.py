@@ -109,6 +109,8 @@ class LlamaEngine:
         self._vocab = self._llm._model.vocab
         self._ctx = self._llm._ctx.ctx
         self._lock = threading.Lock()
+        self._vocab_lock = threading.Lock()
+        """Guards tokenization (which may run beside generation) against ``close()``: use after free segfaults."""
         self._pieces: dict[int, bytes] = {}
         self._cancel: threading.Event | None = None
         self._abort_cb = llama_cpp.ggml_abort_callback(self._should_abort)
@@ -161,7 +163,10 @@ class LlamaEngine:
         it (chat templates often write ``{{ bos_token }}`` themselves).
         """
         add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
-        return self._llm._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        with self._vocab_lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            return self._llm._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -205,7 +210,7 @@ class LlamaEngine:
         return longest
 
     def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event) -> GenerationResult:
+                 cancel: threading.Event, reuse_limit: int | None = None) -> GenerationResult:
         tokens = self.tokenize(prompt)
         if len(tokens) + params.max_new_tokens > self.info.n_ctx:
             raise ModelError(f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
@@ -213,6 +218,9 @@ class LlamaEngine:
         with self._lock:
             if self._closed:
                 raise ModelError("the model was closed")
+            if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
+                self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
+                self._llm._requires_eval = True
             return self._generate_locked(tokens, params, on_text, cancel)
 
     def _generate_locked(self, tokens: list[int], params: SamplingParams, on_text: TextCallback,
@@ -289,7 +297,7 @@ class LlamaEngine:
 
     def close(self) -> None:
         """Free the model. Waits for a running generation to finish: use after close segfaults."""
-        with self._lock:
+        with self._lock, self._vocab_lock:
             if not self._closed:
                 self._closed = True
                 self._llm.close()

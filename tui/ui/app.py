@@ -4,6 +4,7 @@ tests and screenshots can hand it a fake engine and a temporary config dir."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from textual.app import App
 from textual.screen import Screen
@@ -22,6 +23,8 @@ class AppSettings:
     profile: DecodingProfile
     system_prompt: str = ""
     pins: ExampleSet = field(default_factory=ExampleSet)
+    estimate: Callable[[str], int] | None = None
+    """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
 
 
 class ShotglassApp(App):
@@ -35,4 +38,4 @@ class ShotglassApp(App):
     def get_default_screen(self) -> Screen:
         settings = self.settings
         return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt,
-                          settings.pins)
+                          settings.pins, settings.estimate)

@@ -15,6 +15,12 @@ class ChatCommands(Provider):
             ("Stop generation", "Cancel the running reply; the partial text is kept", screen.action_stop),
             ("Next profile", "Cycle to the next decoding profile", screen.action_cycle_profile),
             ("Edit profile", "Edit, save as, reset or export the current profile", screen.action_edit_profile),
+            ("Import profile file", "Import a shotglass, Ollama, LM Studio, SillyTavern or llama.cpp preset",
+             screen.action_import_profile),
+            ("Pins panel", "Show or hide the pinned few-shot examples", screen.action_toggle_pins),
+            ("Pin last exchange", "Pin the last question and reply as a few-shot example", screen.action_pin_last),
+            ("System prompt", "Edit the system prompt", screen.action_edit_system),
+            ("Show prompt", "The exact text and token counts the model will receive", screen.action_show_prompt),
             ("Replay last reply", "Re-run the last reply with the same prompt, profile and seed",
              screen.action_replay),
         ]

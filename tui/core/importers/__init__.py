@@ -69,17 +69,21 @@ def _read_text(path: Path) -> str:
 
 
 def _load_json(path: Path, text: str) -> dict[str, Any]:
+    """Both JSON formats are one object; name the line and column so a hand-edited file is easy to fix."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ProfileError(f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: "
                            f"{error.msg}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: JSON is nested too deeply to be a preset") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path}: a preset must be a JSON object, got {type(data).__name__}")
     return data
 
 
 def _is_shotglass_toml(text: str) -> bool:
+    """A profile saved without its .toml suffix is still ours; ``schema_version`` tells it from INI."""
     try:
         return "schema_version" in tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -137,6 +141,7 @@ def _default_name(path: Path, fmt: str, suggested: str | None) -> str:
 
 
 def _import_toml(path: Path, name: str | None) -> ImportResult:
+    """Our own format maps one to one; it goes through the normal profile reader and its checks."""
     profile = read_profile_file(path)
     if name is not None:
         profile = parse_profile({**profile.to_dict(), "name": name}, source=str(path))

@@ -23,8 +23,8 @@ _TABLE = {  # CLI flag names without dashes, every alias the flag has
     "cache-type-k": LOAD, "ctk": LOAD, "cache-type-v": LOAD, "ctv": LOAD,
 }
 
-_INI_LINE = re.compile(r"[ \t]*(?:\[[ \t]*(?P<section>[^\]]*?)[ \t]*\]|(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)"
-                       r"[ \t]*=[ \t]*(?P<value>.*?))?[ \t]*(?:[;#].*)?")
+_SECTION = re.compile(r"\[([^\]]*)\][ \t]*(?:[;#].*)?")
+_KEY_VALUE = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=(.*)")
 
 
 def _ini_sections(text: str, source: str) -> dict[str, dict[str, str]]:
@@ -33,15 +33,19 @@ def _ini_sections(text: str, source: str) -> dict[str, dict[str, str]]:
     sections: dict[str, dict[str, str]] = {}
     current = "default"
     for number, line in enumerate(text.splitlines(), start=1):
-        match = _INI_LINE.fullmatch(line)
-        if match is None:
-            raise ProfileError(f"{source}: line {number}: not an INI section, 'key = value' or comment: "
-                               f"{line.strip()[:60]!r}")
-        if match.group("section") is not None:
-            current = match.group("section")
+        stripped = line.strip()
+        if not stripped or stripped[0] in ";#":
+            continue
+        if header := _SECTION.fullmatch(stripped):
+            current = header.group(1).strip()
             sections.setdefault(current, {})
-        elif match.group("key") and match.group("key") != "version":
-            sections.setdefault(current, {})[match.group("key")] = match.group("value")
+        elif pair := _KEY_VALUE.fullmatch(stripped):
+            value = re.split(r"[;#]", pair.group(2), maxsplit=1)[0].strip()
+            if pair.group(1) != "version":
+                sections.setdefault(current, {})[pair.group(1)] = value
+        else:
+            raise ProfileError(f"{source}: line {number}: not an INI section, 'key = value' or comment: "
+                               f"{stripped[:60]!r}")
     return sections
 
 

@@ -37,6 +37,7 @@ def _closed(value: str) -> bool:
 
 
 def _unquote(value: str) -> str:
+    """Quotes only delimit the argument (``stop "User:"``); they are not part of the value."""
     value = value.strip()
     for quote in ('"""', '"'):
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
@@ -57,12 +58,17 @@ def _modelfile_commands(text: str, source: str) -> list[tuple[int, str, str]]:
         command = match.group(1).lower() if match else ""
         if command not in _COMMANDS:
             raise ProfileError(f"{source}: line {start}: not a Modelfile instruction: {line[:60]!r}")
-        argument = match.group(2) or ""
-        while not _closed(argument.split(None, 1)[-1] if command in ("parameter", "message") else argument):
-            if index >= len(lines):
-                raise ProfileError(f"{source}: line {start}: {command.upper()} opens a quote that is never closed")
-            argument, index = argument + "\n" + lines[index], index + 1
-        commands.append((start, command, argument))
+        chunks = [match.group(2) or ""]
+        value = (chunks[0].split(None, 1) or [""])[-1] if command in ("parameter", "message") else chunks[0]
+        if not _closed(value):
+            quote = '"""' if value.strip().startswith('"""') else '"'
+            while len(chunks) == 1 or not chunks[-1].rstrip().endswith(quote):
+                if index >= len(lines):
+                    raise ProfileError(f"{source}: line {start}: {command.upper()} opens a quote that is never "
+                                       "closed")
+                chunks.append(lines[index])
+                index += 1
+        commands.append((start, command, "\n".join(chunks)))
     return commands
 
 

@@ -7,6 +7,7 @@ The screen owns the ``ChatSession``; workers get immutable snapshots (a rendered
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -32,30 +33,38 @@ from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.message_view import MessageView
 from tui.ui.widgets.profile_bar import ProfileBar
+from tui.ui.screens.chat_pins import ChatPinsMixin
 from tui.ui.screens.profile_editor import ProfileEditor
+from tui.ui.screens.text_editor import TextFieldsEditor
+from tui.ui.widgets.pins_panel import PinsPanel
 from tui.ui.widgets.transcript import Transcript
 
 GAUGE_DEBOUNCE_S = 0.12
 
 
-class ChatScreen(Screen):
+class ChatScreen(ChatPinsMixin, Screen):
     BINDINGS = [
-        Binding("escape", "stop", "Stop reply"),
-        Binding("f2", "cycle_profile", "Next profile"),
+        Binding("escape", "stop", "Stop"),
+        Binding("f2", "cycle_profile", "Profile"),
         Binding("f3", "edit_profile", "Edit profile"),
-        Binding("ctrl+r", "replay", "Replay"),
-        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("f4", "toggle_pins", "Pins"),
+        Binding("f5", "pin_last", "Pin last"),
+        Binding("f6", "edit_system", "System", show=False, priority=True),  # over TextArea's select-line
+        Binding("f7", "show_prompt", "Prompt", priority=True),  # over TextArea's select-all
+        Binding("ctrl+r", "replay", "Replay", show=False),
+        Binding("ctrl+n", "new_chat", "New chat", show=False),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
     COMMANDS = Screen.COMMANDS | {ChatCommands}
 
     def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = "",
-                 pins: ExampleSet | None = None):
+                 pins: ExampleSet | None = None, estimate: Callable[[str], int] | None = None):
         super().__init__()
         self.engine = engine
         self.profiles = profiles
         self.session = ChatSession(profile=profile, system_prompt=system_prompt, pins=pins or ExampleSet())
         self.profile_names = profiles.names()
+        self.estimate = estimate
         self._cancel: threading.Event | None = None
         self._reply_view: MessageView | None = None
         self._reply_profile: DecodingProfile = profile
@@ -70,6 +79,7 @@ class ChatScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
+        yield PinsPanel(id="pins")
         yield Transcript(id="transcript")
         yield ContextGauge(id="gauge")
         yield ProfileBar(self.profile_names, self.session.profile, id="profile-bar")
@@ -79,6 +89,9 @@ class ChatScreen(Screen):
     async def on_mount(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info)
         await self.query_one(Transcript).show_welcome(self._welcome_text())
+        await self.refresh_pins()
+        if self.session.pins.examples:
+            self.query_one(PinsPanel).add_class("-open")
         self.query_one(ChatInput).focus()
         self._schedule_recount(0)
 
@@ -96,7 +109,9 @@ class ChatScreen(Screen):
         else:
             kind = f"{info.name} is prompted through its own chat template."
         return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
-                "Ctrl+P command palette.\nThe gauge below counts the exact tokens the model will see.")
+                "F3 edit it · F4 pinned examples · F5 pin the last exchange · F6 system prompt · F7 show the "
+                "exact prompt · Ctrl+R replay · Ctrl+P everything else.\n"
+                "The gauge below counts the exact tokens the model will see.")
 
     @property
     def generating(self) -> bool:
@@ -122,8 +137,11 @@ class ChatScreen(Screen):
 
     @work(thread=True, exclusive=True, group="gauge")
     def _measure(self, parts: PromptParts, reserve: int, cache: PrefixCounts | None, draft: str) -> None:
-        counts, cache = measure_with_cache(parts, self.engine.prompt_format, self.engine.count_tokens,
-                                           self.engine.info.n_ctx, reserve, cache)
+        try:
+            counts, cache = measure_with_cache(parts, self.engine.prompt_format, self.engine.count_tokens,
+                                               self.engine.info.n_ctx, reserve, cache)
+        except UserError:
+            return  # the model was closed while quitting: there is no gauge left to update
         self.post_message(GaugeMeasured(counts, cache, draft))
 
     def on_gauge_measured(self, message: GaugeMeasured) -> None:
@@ -168,10 +186,11 @@ class ChatScreen(Screen):
         self._generate(plan.prompt, params, self._cancel)
 
     @work(thread=True, group="generate")
-    def _generate(self, prompt: str, params: SamplingParams, cancel: threading.Event) -> None:
+    def _generate(self, prompt: str, params: SamplingParams, cancel: threading.Event,
+                  reuse_limit: int | None = None) -> None:
         try:
             result = self.engine.generate(prompt, params, lambda text, n: self.post_message(ReplyToken(text, n)),
-                                          cancel)
+                                          cancel, reuse_limit)
         except UserError as error:
             self.post_message(ReplyFailed(str(error)))
         except Exception as error:  # noqa: BLE001 - the app must stay up whatever the engine does
@@ -275,7 +294,8 @@ class ChatScreen(Screen):
         self._reply_view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
         self._reply_view.mark_replay(last.stats.seed)
         self._cancel = threading.Event()
-        self._generate(prompt, params, self._cancel)
+        # Reuse exactly the prefix the original reused, so llama.cpp evaluates the same batches.
+        self._generate(prompt, params, self._cancel, last.stats.prompt_tokens - last.stats.evaluated_prompt_tokens)
 
     def profiles_by_name_or_current(self, name: str) -> DecodingProfile:
         try:
@@ -292,6 +312,34 @@ class ChatScreen(Screen):
             self.select_profile(name)
 
         self.app.push_screen(ProfileEditor(self.profiles, self.session.profile), saved)
+
+    def action_import_profile(self) -> None:
+        """Import a shotglass, Ollama, LM Studio, SillyTavern or llama.cpp preset file from the TUI."""
+        from pathlib import Path
+
+        from tui.core.importers import import_foreign
+
+        def chosen(values: tuple[str, ...] | None) -> None:
+            if values is None or not values[0].strip():
+                return
+            path, name = Path(values[0].strip()).expanduser(), values[1].strip() or None
+            try:
+                result = import_foreign(path, name=name)
+                entry = self.profiles.import_profile(result.profile, path)
+            except UserError as error:
+                self.notify(str(error), title="Not imported", severity="error", timeout=12)
+                return
+            dropped = f" Dropped: {'; '.join(result.dropped)}." if result.dropped else ""
+            self.notify(f"Imported '{entry.profile.name}' from {result.source_format}.{dropped}", timeout=12)
+            self.profile_names = self.profiles.names()
+            self.query_one(ProfileBar).set_names(self.profile_names)
+            self.select_profile(entry.profile.name)
+
+        self.app.push_screen(TextFieldsEditor(
+            "Import a decoding profile",
+            [("file path (shotglass .toml, Ollama Modelfile, LM Studio .preset.json, SillyTavern .json, "
+              "llama.cpp .ini)", ""), ("name (optional; a new name avoids overwriting)", "")],
+            note="Existing profiles and built-ins are never overwritten from here."), chosen)
 
     def action_cycle_profile(self) -> None:
         names = self.profile_names

@@ -20,6 +20,7 @@ class ProfileBar(Horizontal):
         yield Label("profile", classes="bar-label")
         yield Select([(name, name) for name in self._names], value=self._current.name, allow_blank=False,
                      id="profile-select", compact=True)
+        yield Label("0-shot", id="shots")
         yield Label(self._describe(self._current), id="profile-knobs")
 
     @staticmethod
@@ -31,6 +32,9 @@ class ProfileBar(Horizontal):
             sampling = (f"temp {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
                         f" · min-p {profile.min_p:g} · {seed}")
         return f"{sampling} · ≤{profile.max_new_tokens} new"
+
+    def set_shots(self, label: str) -> None:
+        self.query_one("#shots", Label).update(label)
 
     def set_names(self, names: list[str]) -> None:
         self._names = names

@@ -1,0 +1,93 @@
+"""Pins, system prompt and prompt view for the chat screen, kept apart from the streaming logic.
+
+Mixed into ``ChatScreen``; every change to the pins or the system prompt replaces the session's frozen
+``ExampleSet``/text and says that the next reply re-evaluates the prompt from that point (the KV-cache
+prefix no longer matches).
+"""
+
+from __future__ import annotations
+
+from tui.core.examples import Example, ExampleSet
+from tui.core.pins import example_costs, moved, pinned_from_exchange, removed, replaced, shot_label, toggled
+from tui.ui.screens.prompt_view import PromptView
+from tui.ui.screens.text_editor import TextFieldsEditor
+from tui.ui.widgets.pins_panel import PinsPanel
+from tui.ui.widgets.profile_bar import ProfileBar
+
+PREFIX_NOTE = "The next reply re-evaluates the prompt from the pins on (the cached prefix changed)."
+
+
+class ChatPinsMixin:
+    async def set_pins(self, pins: ExampleSet, note: str | None = PREFIX_NOTE) -> None:
+        self.session.pins = pins
+        await self.refresh_pins()
+        self._schedule_recount(0)
+        if note:
+            self.notify(note, timeout=4)
+
+    async def refresh_pins(self) -> None:
+        pins = self.session.pins
+        fmt, count = self.engine.prompt_format, self.engine.count_tokens
+        base = self.session.parts()
+        costs = example_costs(pins, base, fmt, count)
+        pins_tokens = count(fmt.render(base.upto_pins())) - count(fmt.render(base.upto_system()))
+        await self.query_one(PinsPanel).show(pins, costs, self.engine.info.n_ctx, pins_tokens)
+        self.query_one(ProfileBar).set_shots(shot_label(pins))
+
+    def action_toggle_pins(self) -> None:
+        panel = self.query_one(PinsPanel)
+        panel.toggle_class("-open")
+        if panel.has_class("-open"):
+            panel.query_one("#pins-list").focus()
+        else:
+            self.query_one("#input").focus()
+
+    async def action_pin_last(self) -> None:
+        try:
+            pins = pinned_from_exchange(self.session.pins, self.session.messages)
+        except ValueError as error:
+            self.notify(str(error).capitalize() + ".", severity="warning")
+            return
+        await self.set_pins(pins, note=f"Pinned the last exchange as example {len(pins.examples)}. " + PREFIX_NOTE)
+        self.query_one(PinsPanel).add_class("-open")
+
+    async def on_pins_panel_action(self, event: PinsPanel.Action) -> None:
+        """Named handler, not ``@on``: Textual collects ``@on`` only from the class body, not from mixins."""
+        pins = self.session.pins
+        if event.kind == "toggle":
+            await self.set_pins(toggled(pins, event.index))
+        elif event.kind == "remove":
+            await self.set_pins(removed(pins, event.index))
+        elif event.kind == "move":
+            await self.set_pins(moved(pins, event.index, event.offset))
+        elif event.kind == "edit":
+            example = pins.examples[event.index]
+            labels = (pins.input_label or "User", pins.output_label or "Assistant")
+
+            async def edited(values: tuple[str, ...] | None) -> None:
+                if values is not None and all(value.strip() for value in values):
+                    await self.set_pins(replaced(self.session.pins, event.index,
+                                                 Example(values[0], values[1], example.enabled)))
+
+            self.app.push_screen(TextFieldsEditor(f"Example {event.index + 1}",
+                                                  [(f"{labels[0]} (input)", example.input),
+                                                   (f"{labels[1]} (output)", example.output)]), edited)
+
+    def action_edit_system(self) -> None:
+        async def edited(values: tuple[str, ...] | None) -> None:
+            if values is None or values[0] == self.session.system_prompt:
+                return
+            self.session.system_prompt = values[0]
+            self._schedule_recount(0)
+            self.notify("System prompt changed. The next reply re-evaluates the whole prompt.", timeout=4)
+
+        self.app.push_screen(TextFieldsEditor("System prompt", [("sent first, before the pins and the chat",
+                                                                  self.session.system_prompt)]), edited)
+
+    def action_show_prompt(self) -> None:
+        draft = self.query_one("#input").text
+        parts = self.session.parts(draft if draft.strip() else "")
+        prompt = self.engine.prompt_format.render(parts)
+        estimate = self.estimate(prompt) if self.estimate is not None else None
+        self.app.push_screen(PromptView(prompt, self.engine.count_tokens(prompt), estimate, self.engine.info.name,
+                                        self.engine.info.prompt_format))
