@@ -14,6 +14,7 @@ exactly as ``ChatScreen._recount`` builds it (``session.parts(draft if draft.str
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 
@@ -110,11 +111,45 @@ def main() -> None:
         print(f"{label:<{width}}  {seconds * 1000:>8.3f}")
     print(f"\ngauge at the last keystroke: system {gauge.system}, history {gauge.history}, draft {gauge.draft}, "
           f"reserve {gauge.reserve} (prompt {gauge.prompt} = exact count {exact})")
-    verdict = "meets" if p95(per_key) < 0.005 else "MISSES"
-    print(f"\nsummary: {len(per_key)} keystrokes on a {count(history_prompt)}-token chat: median "
-          f"{median(per_key) * 1000:.2f} ms, p95 {p95(per_key) * 1000:.2f} ms per keystroke ({verdict} target "
-          f"< 5 ms); cold recount {median(cold) * 1000:.2f} ms")
+    ui_thread = asyncio.run(_ui_thread_cost(engine, session))
+    print(f"UI thread per keystroke in the real app (median / p95): {median(ui_thread) * 1000:.3f} / "
+          f"{p95(ui_thread) * 1000:.3f} ms over {len(ui_thread)} keys")
+    verdict = "meets" if p95(ui_thread) < 0.005 else "MISSES"
+    print(f"\nsummary: {len(per_key)} keystrokes on a {count(history_prompt)}-token chat: UI thread p95 "
+          f"{p95(ui_thread) * 1000:.3f} ms ({verdict} target < 5 ms); the exact recount runs in a debounced "
+          f"worker: median {median(per_key) * 1000:.2f} ms, p95 {p95(per_key) * 1000:.2f} ms; "
+          f"cold recount {median(cold) * 1000:.2f} ms")
     engine.close()
+
+
+async def _ui_thread_cost(engine, session: ChatSession) -> list[float]:
+    """Time what a keystroke costs the UI thread in the real app: the TextArea edit plus the gauge's
+    change handler (which only re-arms the debounce timer; counting happens in a thread worker)."""
+    import tempfile
+    from pathlib import Path
+
+    from tui.core.profile_store import ProfileStore
+    from tui.ui.app import AppSettings, ShotglassApp
+
+    store = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")
+    app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
+    costs: list[float] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        screen.session.messages = list(session.messages)
+        chat_input = screen.query_one("#input")
+        handler = screen._draft_changed
+        for char in DRAFT[:80]:
+            start = time.perf_counter()
+            chat_input.insert(char)
+            handler()
+            costs.append(time.perf_counter() - start)
+            await pilot.pause(0.01)
+        await pilot.pause(0.5)
+        gauge = screen.query_one("#gauge").counts
+        exact = engine.count_tokens(engine.prompt_format.render(screen.session.parts(DRAFT[:80])))
+        print(f"app gauge after typing: prompt {gauge.prompt} tokens = exact {exact}: {gauge.prompt == exact}")
+    return costs
 
 
 def _timed(action) -> float:
