@@ -6,7 +6,7 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
 
     python screenshots/make_screenshots.py
 
-writes chat.svg (one answered question), gauge-draft.svg (a second turn plus an unsent draft, so the
+writes chat.svg (one answered question), few-shot.svg (the sentiment example set pinned), gauge-draft.svg (a second turn plus an unsent draft, so the
 context gauge shows draft tokens) and profile-switch.svg (F2 until creative-sampling, then a short poem).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
 Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from tui.core.conversation import Role
+from tui.core.example_set import read_example_set
 from tui.core.hardware import physical_cores
 from tui.core.paths import AppPaths
 from tui.core.profile_store import ProfileStore
@@ -104,6 +105,15 @@ async def shoot(app: ShotglassApp) -> None:
         save(app, "profile-switch.svg")
 
 
+async def shoot_few_shot(app: ShotglassApp) -> None:
+    """few-shot.svg: the sentiment set pinned (pins panel open, 8-shot), one review classified."""
+    async with app.run_test(size=(130, 38)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "A slow, joyless film that I could not wait to end.")
+        await settle(pilot)
+        save(app, "few-shot.svg")
+
+
 def main() -> int:
     paths = AppPaths.default()
     with tempfile.TemporaryDirectory(prefix="shotglass-shots-") as tmp:
@@ -114,6 +124,9 @@ def main() -> int:
         try:
             settings = AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"))
             asyncio.run(shoot(ShotglassApp(settings)))
+            pins = read_example_set(Path(__file__).resolve().parent.parent / "examples" / "sentiment.toml")
+            few_shot = AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), pins=pins)
+            asyncio.run(shoot_few_shot(ShotglassApp(few_shot)))
         finally:
             engine.close()
     return 0
