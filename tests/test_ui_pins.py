@@ -121,3 +121,31 @@ async def test_show_prompt_displays_exact_text_and_both_counts(store: ProfileSto
         assert f"{engine.count_tokens(shown)} tokens" in counts and f"≈{len(shown) // 4}" in counts
         await pilot.press("escape")
         await _wait(pilot, lambda: not isinstance(app.screen, PromptView))
+
+
+async def test_save_and_load_example_sets_from_the_tui(store: ProfileStore, tmp_path: Path) -> None:
+    from tui.core.examples import ExampleSet
+
+    app = _app(store, FakeEngine())
+    target = tmp_path / "mine.toml"
+    async with app.run_test(size=(130, 40)) as pilot:
+        screen = app.screen
+        screen.action_save_examples()
+        await _wait(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
+        app.screen.query_one("#text-field-0").text = str(target)
+        await pilot.press("ctrl+s")
+        await _wait(pilot, target.exists)
+        assert read_example_set(target) == screen.session.pins
+        await screen.set_pins(ExampleSet(), note=None)
+        assert str(screen.query_one("#shots").render()) == "0-shot"
+        screen.action_load_examples()
+        await _wait(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
+        app.screen.query_one("#text-field-0").text = str(tmp_path / "missing.toml")
+        await pilot.press("ctrl+s")
+        await pilot.pause(0.1)
+        assert screen.session.pins.examples == ()  # a bad file changes nothing
+        screen.action_load_examples()
+        await _wait(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
+        app.screen.query_one("#text-field-0").text = str(target)
+        await pilot.press("ctrl+s")
+        await _wait(pilot, lambda: len(screen.session.pins.examples) == 8)

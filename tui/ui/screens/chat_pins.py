@@ -73,6 +73,50 @@ class ChatPinsMixin:
                                                   [(f"{labels[0]} (input)", example.input),
                                                    (f"{labels[1]} (output)", example.output)]), edited)
 
+    def action_load_examples(self) -> None:
+        from pathlib import Path
+
+        from tui.core.errors import UserError
+        from tui.core.example_set import read_example_set
+
+        async def chosen(values: tuple[str, ...] | None) -> None:
+            if values is None or not values[0].strip():
+                return
+            try:
+                pins = read_example_set(Path(values[0].strip()).expanduser())
+            except UserError as error:
+                self.notify(str(error), title="Example set not loaded", severity="error", timeout=12)
+                return
+            await self.set_pins(pins, note=f"Loaded '{pins.name}' ({shot_label(pins)}). " + PREFIX_NOTE)
+            self.query_one(PinsPanel).add_class("-open")
+
+        self.app.push_screen(TextFieldsEditor("Load an example set (replaces the current pins)",
+                                              [("example set file (TOML)", "")]), chosen)
+
+    def action_save_examples(self) -> None:
+        from pathlib import Path
+
+        from tui.core.atomic import write_text_atomic
+        from tui.core.example_set import example_set_to_toml
+
+        def chosen(values: tuple[str, ...] | None) -> None:
+            if values is None or not values[0].strip():
+                return
+            target = Path(values[0].strip()).expanduser()
+            if target.exists() and target.is_dir():
+                target = target / f"{self.session.pins.name}.toml"
+            try:
+                write_text_atomic(target, example_set_to_toml(self.session.pins))
+            except OSError as error:
+                self.notify(f"Could not write {target}: {error.strerror}", severity="error", timeout=10)
+                return
+            self.notify(f"Saved {len(self.session.pins.examples)} examples to {target}", timeout=6)
+
+        self.app.push_screen(TextFieldsEditor("Save the pinned examples as an example set",
+                                              [("file to write (TOML)", f"./{self.session.pins.name}.toml")],
+                                              note="An existing file at that path is replaced (atomically)."),
+                             chosen)
+
     def action_edit_system(self) -> None:
         async def edited(values: tuple[str, ...] | None) -> None:
             if values is None or values[0] == self.session.system_prompt:
