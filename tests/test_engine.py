@@ -219,3 +219,75 @@ def test_tokenizing_after_close_is_an_error_not_a_crash(model_path: Path, tmp_pa
         closing.count_tokens("hello")
     with pytest.raises(ModelError, match="closed"):
         closing.generate("hello", _params(), lambda *_: None, threading.Event())
+
+
+def _greedy_reply(engine, message: str = "Write a short story about a dragon.", max_new: int = 40):
+    profile = DecodingProfile(name="g", max_new_tokens=max_new)
+    plan = ChatSession(profile=profile).plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+    params = sampling_params(profile, plan)
+    return plan, params, _run(engine, plan.prompt, params)
+
+
+def test_inspector_top1_is_the_greedy_choice_at_every_position(engine) -> None:
+    plan, _params_, result = _greedy_reply(engine)
+    assert result.completion_tokens >= 5 and len(result.tokens) == result.completion_tokens
+    profile = DecodingProfile(name="g")
+    scores = engine.rescore(plan.prompt, result.tokens, profile, 0, threading.Event())
+    assert [score.chosen for score in scores] == list(result.tokens)
+    assert all(score.candidates[0][0] == score.chosen for score in scores)
+
+
+def test_inspector_probabilities_and_cuts_match_brute_force(engine) -> None:
+    import math
+
+    import llama_cpp
+    import numpy as np
+
+    from tui.core.inspector import analyze
+    from tui.engine.scoring import score_position
+
+    prompt = _prompt(engine, "Name a colour.")
+    tokens = engine.tokenize(prompt)
+    with engine._lock:
+        engine._llm.n_tokens = 0
+        engine._llm.eval(tokens)
+        n_vocab = engine._llm.n_vocab()
+        row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(engine._ctx, -1), shape=(n_vocab,)).astype(
+            np.float64)
+    for profile in (DecodingProfile(name="a", temperature=0.7, top_k=40, top_p=0.9, min_p=0.0),
+                    DecodingProfile(name="b", temperature=1.5, top_k=0, top_p=0.5, min_p=0.0),
+                    DecodingProfile(name="c", temperature=0.9, top_k=5, top_p=1.0, min_p=0.2)):
+        chosen = int(np.argmax(row))
+        scores = score_position(row, chosen, 0, profile, engine.token_text)
+        temperature_p = np.exp(row / profile.temperature - np.logaddexp.reduce(row / profile.temperature))
+        for candidate in analyze(scores, profile):
+            assert math.isclose(candidate.temperature_p, temperature_p[candidate.token], rel_tol=1e-9)
+        ordered = np.sort(row)[::-1]
+        k = profile.top_k or n_vocab
+        assert scores.kept_top_k == k
+        top_k_probs = np.exp(ordered[:k] - np.logaddexp.reduce(ordered[:k]))
+        expected_p = int(np.argmax(np.cumsum(top_k_probs) >= profile.top_p)) + 1 if profile.top_p < 1 else k
+        assert scores.kept_top_p == expected_p  # the smallest set whose mass reaches p
+        expected_min = int((ordered[:expected_p] >= ordered[0] + math.log(profile.min_p)).sum()) \
+            if profile.min_p else expected_p
+        assert scores.kept_min_p == expected_min
+        rows = analyze(scores, profile)
+        assert all((row_.cut_by == "top-k") == (row_.rank >= k) for row_ in rows)
+        survivors = [row_ for row_ in rows if row_.cut_by is None]
+        if len(survivors) == expected_min:  # every survivor shown: final probabilities sum to one
+            assert math.isclose(sum(row_.final_p for row_ in survivors), 1.0, rel_tol=1e-9)
+
+
+def test_fork_continues_from_the_chosen_token(engine) -> None:
+    plan, params, result = _greedy_reply(engine)
+    profile = DecodingProfile(name="g")
+    scores = engine.rescore(plan.prompt, result.tokens, profile, 0, threading.Event())
+    position = 2
+    alternative = scores[position].candidates[1][0]
+    assert alternative != result.tokens[position]
+    forced = result.tokens[:position] + (alternative,)
+    fork = engine.generate(
+        plan.prompt, params, lambda *_: None, threading.Event(), None, forced)
+    assert fork.tokens[: position + 1] == forced
+    assert fork.text.startswith(engine.detokenize(list(forced)))
+    assert fork.text != result.text

@@ -61,6 +61,8 @@ class GenerationResult:
     ttft_s: float
     tokens_per_s: float
     seed: int
+    tokens: tuple[int, ...] = ()
+    """The generated token ids (including any forced ones): what the inspector re-scores."""
 
 
 class Engine(Protocol):
@@ -72,8 +74,10 @@ class Engine(Protocol):
         ...
 
     def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None) -> GenerationResult:
-        """``reuse_limit`` caps how many cached prompt tokens may be reused. llama.cpp's logits depend
+                 cancel: threading.Event, reuse_limit: int | None = None,
+                 forced: tuple[int, ...] = ()) -> GenerationResult:
+        """``forced`` tokens start the reply as if the model had picked them ("fork from here").
+        ``reuse_limit`` caps how many cached prompt tokens may be reused. llama.cpp's logits depend
         slightly on how a prompt was split into batches, so an exact replay re-evaluates exactly the
         tokens the original evaluated (``prompt_tokens - evaluated_prompt_tokens`` reused)."""
         ...

@@ -22,10 +22,13 @@ import llama_cpp
 from tui.core.conversation import FinishReason
 from tui.core.errors import ModelError
 from tui.core.gguf import GgufInfo, read_gguf_info
+from tui.core.inspector import PositionScores
+from tui.core.profile import DecodingProfile
 from tui.core.prompt import CompletionFormat, PromptFormat
 from tui.core.stops import StopScanner
 from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.engine.chat_template import ChatTemplateFormat
+from tui.engine.scoring import apply_repeat_penalty, score_position
 
 DEFAULT_CTX_CAP = 8192
 ABORTABLE_PROMPT_TOKENS = 64
@@ -210,7 +213,8 @@ class LlamaEngine:
         return longest
 
     def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None) -> GenerationResult:
+                 cancel: threading.Event, reuse_limit: int | None = None,
+                 forced: tuple[int, ...] = ()) -> GenerationResult:
         tokens = self.tokenize(prompt)
         if len(tokens) + params.max_new_tokens > self.info.n_ctx:
             raise ModelError(f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
@@ -221,11 +225,12 @@ class LlamaEngine:
             if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
                 self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
                 self._llm._requires_eval = True
-            return self._generate_locked(tokens, params, on_text, cancel)
+            return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
 
-    def _generate_locked(self, tokens: list[int], params: SamplingParams, on_text: TextCallback,
-                         cancel: threading.Event) -> GenerationResult:
+    def _generate_locked(self, prompt_tokens: list[int], params: SamplingParams, on_text: TextCallback,
+                         cancel: threading.Event, forced: tuple[int, ...] = ()) -> GenerationResult:
         llm = self._llm
+        tokens = prompt_tokens + list(forced)
         reused = self._reused_prefix(tokens)
         evaluated = len(tokens) - reused
         llm.set_seed(params.seed)
@@ -233,6 +238,10 @@ class LlamaEngine:
         scanner = StopScanner(params.stop)
         finish = FinishReason.LENGTH
         completion = 0
+        generated: list[int] = list(forced)
+        for token in forced:
+            completion += 1
+            on_text(scanner.feed(decoder.decode(self._piece(token))), completion)
         start = time.perf_counter()
         first_at = end = start
         self._cancel = cancel
@@ -244,8 +253,8 @@ class LlamaEngine:
             temp=params.temperature, repeat_penalty=params.repeat_penalty, reset=True,
         )
         try:
-            for token in stream:
-                if completion == 0:
+            for token in stream if completion < params.max_new_tokens else ():
+                if completion == len(forced):
                     first_at = time.perf_counter()
                     if abortable:
                         self._set_abort(False)
@@ -257,6 +266,7 @@ class LlamaEngine:
                     finish = FinishReason.END_OF_SEQUENCE
                     break
                 completion += 1
+                generated.append(token)
                 on_text(scanner.feed(decoder.decode(self._piece(token))), completion)
                 if scanner.stopped:
                     finish = FinishReason.STOP_STRING
@@ -280,20 +290,56 @@ class LlamaEngine:
             tail = scanner.feed(decoder.decode(b"", final=True)) + scanner.flush()
             if tail:
                 on_text(tail, completion)
-        if completion == 0:
+        sampled = completion - len(forced)
+        if sampled == 0:
             first_at = end
         decode_time = end - first_at
-        rate = (completion - 1) / decode_time if completion > 1 and decode_time > 0 else 0.0
+        rate = (sampled - 1) / decode_time if sampled > 1 and decode_time > 0 else 0.0
         return GenerationResult(
             text=scanner.emitted,
             finish_reason=finish,
-            prompt_tokens=len(tokens),
+            prompt_tokens=len(prompt_tokens),
             evaluated_prompt_tokens=evaluated,
             completion_tokens=completion,
             ttft_s=first_at - start,
             tokens_per_s=rate,
             seed=params.seed,
+            tokens=tuple(generated),
         )
+
+    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
+                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+        """Re-run a finished reply token by token and measure, at each position, the distribution the
+        sampler saw. Evaluates exactly like generation did (same cached prefix, same prompt batch, then one
+        token per decode), so the logits are the generation's own; each row is reduced to a few numbers
+        by ``score_position`` and dropped, so no ``logits_all`` buffer is ever held."""
+        import numpy as np
+
+        tokens = self.tokenize(prompt)
+        with self._lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            llm = self._llm
+            if reuse_limit is not None and llm.n_tokens > reuse_limit:
+                llm.n_tokens = max(0, reuse_limit)
+                llm._requires_eval = True
+            reused = min(self._reused_prefix(tokens), len(tokens) - 1)
+            llm.n_tokens = reused
+            llm.eval(tokens[reused:])
+            n_vocab = llm.n_vocab()
+            scores: list[PositionScores] = []
+            for index, token in enumerate(reply_tokens):
+                if cancel.is_set():
+                    break
+                row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
+                logits = apply_repeat_penalty(row.copy(), list(reply_tokens[:index]), profile.repeat_penalty)
+                scores.append(score_position(logits, token, index, profile, self.token_text))
+                if index < len(reply_tokens) - 1:
+                    llm.eval([token])
+            return scores
+
+    def token_text(self, token: int) -> str:
+        return self._piece(token).decode("utf-8", errors="replace")
 
     def close(self) -> None:
         """Free the model. Waits for a running generation to finish: use after close segfaults."""
