@@ -57,7 +57,7 @@ async def test_esc_stops_mid_stream_and_keeps_the_partial_reply(store: ProfileSt
     async with app.run_test(size=(100, 30)) as pilot:
         await _send(pilot, "count")
         screen = app.screen
-        await _wait(pilot, lambda: screen.generating and screen._reply_view is not None and screen._reply_view._raw)
+        await _wait(pilot, lambda: screen.generating and screen._pending is not None and screen._pending.view._raw)
         await pilot.press("escape")
         await _wait(pilot, lambda: not screen.generating)
         reply = screen.session.messages[-1]
@@ -93,7 +93,7 @@ async def test_gauge_rises_as_the_reply_streams(store: ProfileStore) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         gauge = app.screen.query_one(ContextGauge)
         await _send(pilot, "hi")
-        await _wait(pilot, lambda: app.screen._reply_view is not None and app.screen._reply_view._raw == "a")
+        await _wait(pilot, lambda: app.screen._pending is not None and app.screen._pending.view._raw == "a")
         during = gauge.counts.history
         gate.set()
         await _wait(pilot, lambda: not app.screen.generating)

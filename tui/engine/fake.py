@@ -34,6 +34,7 @@ class FakeEngine:
     prompt_format: PromptFormat = field(default_factory=CompletionFormat)
     requests: list[tuple[str, SamplingParams]] = field(default_factory=list)
     reuse_limits: list[int | None] = field(default_factory=list)
+    forced: list[tuple[int, ...]] = field(default_factory=list)
     closed: bool = False
 
     def __post_init__(self) -> None:
@@ -51,9 +52,11 @@ class FakeEngine:
         return len(fake_tokens(text)) + 1  # +1 for BOS, like the real engine
 
     def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None) -> GenerationResult:
+                 cancel: threading.Event, reuse_limit: int | None = None,
+                 forced: tuple[int, ...] = ()) -> GenerationResult:
         self.requests.append((prompt, params))
         self.reuse_limits.append(reuse_limit)
+        self.forced.append(tuple(forced))
         reply = self.replies.popleft() if self.replies else self.default_reply
         pieces = fake_tokens(reply)
         start = time.perf_counter()
@@ -77,7 +80,7 @@ class FakeEngine:
         return GenerationResult(
             text="".join(sent), finish_reason=finish, prompt_tokens=self.count_tokens(prompt),
             evaluated_prompt_tokens=self.count_tokens(prompt), completion_tokens=len(sent),
-            ttft_s=0.01, tokens_per_s=50.0, seed=params.seed,
+            ttft_s=0.01, tokens_per_s=50.0, seed=params.seed, tokens=tuple(range(len(sent))),
         )
 
     def close(self) -> None:

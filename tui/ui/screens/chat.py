@@ -1,7 +1,8 @@
-"""The chat screen: transcript, context gauge, profile bar and prompt box, and the generation worker.
+"""The chat screen: transcript, context gauge, profile bar and prompt box.
 
 The screen owns the ``ChatSession``; workers get immutable snapshots (a rendered prompt, frozen
-``PromptParts``) and report back only through messages.
+``PromptParts``) and report back only through messages. Replies, profiles and pins live in mixins
+(``chat_replies``, ``chat_profiles``, ``chat_pins``) to keep each module to one job.
 """
 
 from __future__ import annotations
@@ -14,35 +15,35 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Select, TextArea
+from textual.widgets import Footer, TextArea
 
 from tui.core.budget import GaugeCounts, PrefixCounts, measure_with_cache
-from tui.core.conversation import FinishReason, Role
+from tui.core.conversation import Role
 from tui.core.errors import UserError
 from tui.core.examples import ExampleSet
 from tui.core.profile import DecodingProfile
 from tui.core.profile_store import ProfileStore
 from tui.core.prompt import PromptParts
 from tui.core.session import ChatSession
-from tui.engine.base import Engine, SamplingParams
-from tui.engine.turn import reply_stats, sampling_params
+from tui.engine.base import Engine
+from tui.engine.turn import sampling_params
 from tui.ui.commands import ChatCommands
-from tui.ui.messages import GaugeMeasured, ReplyFailed, ReplyFinished, ReplyToken
+from tui.ui.messages import GaugeMeasured
+from tui.ui.reply_record import ReplyRecord
 from tui.ui.widgets.chat_input import ChatInput
 from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.header_bar import HeaderBar
-from tui.ui.widgets.message_view import MessageView
 from tui.ui.widgets.profile_bar import ProfileBar
 from tui.ui.screens.chat_pins import ChatPinsMixin
-from tui.ui.screens.profile_editor import ProfileEditor
-from tui.ui.screens.text_editor import TextFieldsEditor
+from tui.ui.screens.chat_profiles import ChatProfilesMixin
+from tui.ui.screens.chat_replies import ChatRepliesMixin, PendingReply
 from tui.ui.widgets.pins_panel import PinsPanel
 from tui.ui.widgets.transcript import Transcript
 
 GAUGE_DEBOUNCE_S = 0.12
 
 
-class ChatScreen(ChatPinsMixin, Screen):
+class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("f2", "cycle_profile", "Profile"),
@@ -51,6 +52,7 @@ class ChatScreen(ChatPinsMixin, Screen):
         Binding("f5", "pin_last", "Pin last"),
         Binding("f6", "edit_system", "System", show=False, priority=True),  # over TextArea's select-line
         Binding("f7", "show_prompt", "Prompt", priority=True),  # over TextArea's select-all
+        Binding("f8", "inspect", "Inspect"),
         Binding("ctrl+r", "replay", "Replay", show=False),
         Binding("ctrl+n", "new_chat", "New chat", show=False),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -65,15 +67,13 @@ class ChatScreen(ChatPinsMixin, Screen):
         self.session = ChatSession(profile=profile, system_prompt=system_prompt, pins=pins or ExampleSet())
         self.profile_names = profiles.names()
         self.estimate = estimate
+        self.records: dict[int, ReplyRecord] = {}
+        """Per assistant message index: how it was generated (for replay, the inspector and forks)."""
         self._cancel: threading.Event | None = None
-        self._reply_view: MessageView | None = None
-        self._reply_profile: DecodingProfile = profile
+        self._pending: PendingReply | None = None
         self._gauge_cache: PrefixCounts | None = None
         self._gauge_timer: Timer | None = None
         self._stream_base: GaugeCounts | None = None
-        self._last_request: tuple[str, SamplingParams] | None = None
-        self._replay_of: str | None = None
-        """While a replay streams: the text of the reply being replayed, to compare against."""
 
     # -- layout -------------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class ChatScreen(ChatPinsMixin, Screen):
             kind = f"{info.name} is prompted through its own chat template."
         return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
                 "F3 edit it · F4 pinned examples · F5 pin the last exchange · F6 system prompt · F7 show the "
-                "exact prompt · Ctrl+R replay · Ctrl+P everything else.\n"
+                "exact prompt · F8 inspect token probabilities · Ctrl+R replay · Ctrl+P everything else.\n"
                 "The gauge below counts the exact tokens the model will see.")
 
     @property
@@ -149,7 +149,7 @@ class ChatScreen(ChatPinsMixin, Screen):
         if not self.generating:
             self.query_one(ContextGauge).counts = message.counts
 
-    # -- sending and streaming ----------------------------------------------------------------------
+    # -- sending ------------------------------------------------------------------------------------
 
     @on(ChatInput.Submitted)
     async def _submit(self, event: ChatInput.Submitted) -> None:
@@ -172,85 +172,13 @@ class ChatScreen(ChatPinsMixin, Screen):
         session.add_user(text)
         self.query_one(ChatInput).clear()
         await transcript.add_message(Role.USER, text)
-        self._reply_view = await transcript.add_message(Role.ASSISTANT)
-        self._reply_profile = session.profile
-        params = sampling_params(session.profile, plan)
+        view = await transcript.add_message(Role.ASSISTANT)
         cache = self._gauge_cache
         system, pins = (cache.system, cache.pins) if cache else (0, 0)
-        self._stream_base = GaugeCounts(system=system, pins=pins, history=plan.prompt_tokens - system - pins,
-                                        draft=0, reserve=plan.max_new_tokens, n_ctx=self.engine.info.n_ctx)
-        self.query_one(ContextGauge).counts = self._stream_base
-        self._last_request = (plan.prompt, params)
-        self._replay_of = None
-        self._cancel = threading.Event()
-        self._generate(plan.prompt, params, self._cancel)
-
-    @work(thread=True, group="generate")
-    def _generate(self, prompt: str, params: SamplingParams, cancel: threading.Event,
-                  reuse_limit: int | None = None) -> None:
-        try:
-            result = self.engine.generate(prompt, params, lambda text, n: self.post_message(ReplyToken(text, n)),
-                                          cancel, reuse_limit)
-        except UserError as error:
-            self.post_message(ReplyFailed(str(error)))
-        except Exception as error:  # noqa: BLE001 - the app must stay up whatever the engine does
-            self.post_message(ReplyFailed(f"generation failed: {error}"))
-        else:
-            self.post_message(ReplyFinished(result))
-
-    async def on_reply_token(self, message: ReplyToken) -> None:
-        if self._reply_view is None:
-            return
-        if message.text:
-            await self._reply_view.append(message.text)
-            self.query_one(Transcript).follow()
-        base = self._stream_base
-        if base is not None:
-            self.query_one(ContextGauge).counts = GaugeCounts(
-                system=base.system, pins=base.pins, history=base.history + message.completion_tokens, draft=0,
-                reserve=max(0, base.reserve - message.completion_tokens), n_ctx=base.n_ctx)
-
-    async def on_reply_finished(self, message: ReplyFinished) -> None:
-        stats = reply_stats(self._reply_profile, message.result)
-        if self._replay_of is not None:
-            await self._finish_replay(message, stats)
-            return
-        self.session.add_reply(message.result.text, stats)
-        if self._reply_view is not None:
-            await self._reply_view.finish(stats, sampled=not self._reply_profile.is_greedy)
-            if message.result.finish_reason is FinishReason.CANCELLED:
-                self.notify("Reply stopped; the partial text is kept.", timeout=3)
-        self._end_reply()
-
-    async def _finish_replay(self, message: ReplyFinished, stats) -> None:
-        same = message.result.text == self._replay_of
-        verdict = "identical to the original" if same else "differs from the original"
-        if self._reply_view is not None:
-            await self._reply_view.finish(stats, note=f"replay: {verdict}", sampled=True)
-        self.notify(f"Replay with seed {stats.seed}: {verdict}.", severity="information" if same else "warning")
-        self._end_reply()
-
-    async def on_reply_failed(self, message: ReplyFailed) -> None:
-        if self._replay_of is not None:
-            if self._reply_view is not None:
-                await self._reply_view.finish(None, note=f"replay error: {message.error}")
-            self.notify(message.error, title="Replay failed", severity="error", timeout=10)
-            self._end_reply()
-            return
-        partial = self._reply_view._raw if self._reply_view is not None else ""
-        self.session.add_reply(partial, None)
-        if self._reply_view is not None:
-            await self._reply_view.finish(None, note=f"error: {message.error}")
-        self.notify(message.error, title="Generation failed", severity="error", timeout=10)
-        self._end_reply()
-
-    def _end_reply(self) -> None:
-        self._replay_of = None
-        self._cancel = None
-        self._reply_view = None
-        self._stream_base = None
-        self._schedule_recount(0)
-        self.query_one(Transcript).follow()
+        gauge = GaugeCounts(system=system, pins=pins, history=plan.prompt_tokens - system - pins, draft=0,
+                            reserve=plan.max_new_tokens, n_ctx=self.engine.info.n_ctx)
+        params = sampling_params(session.profile, plan)
+        self.start_reply(PendingReply("chat", plan.prompt, params, session.profile, view), gauge=gauge)
 
     # -- actions --------------------------------------------------------------------------------------
 
@@ -264,91 +192,7 @@ class ChatScreen(ChatPinsMixin, Screen):
             return
         self.session.messages.clear()
         self.session.context_start = 0
+        self.records.clear()
         await self.query_one(Transcript).show_welcome(self._welcome_text())
         self._schedule_recount(0)
         self.notify("New chat.", timeout=2)
-
-    def select_profile(self, name: str) -> None:
-        try:
-            profile = self.profiles.get(name)
-        except UserError as error:
-            self.notify(str(error), title="Profile not loaded", severity="error", timeout=10)
-            self.query_one(ProfileBar).show(self.session.profile)
-            return
-        self.session.profile = profile
-        self.query_one(ProfileBar).show(profile)
-        self._schedule_recount(0)
-
-    async def action_replay(self) -> None:
-        """Re-run the last reply's exact prompt with its profile and seed: the same text should come back.
-
-        The replay is shown under the chat and compared; the conversation itself is left as it was.
-        """
-        last = self.session.messages[-1] if self.session.messages else None
-        if self.generating or self._last_request is None or last is None or last.stats is None:
-            self.notify("Nothing to replay yet (or a reply is running).", severity="warning")
-            return
-        prompt, params = self._last_request
-        self._replay_of = last.text
-        self._reply_profile = self.profiles_by_name_or_current(last.stats.profile)
-        self._reply_view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
-        self._reply_view.mark_replay(last.stats.seed)
-        self._cancel = threading.Event()
-        # Reuse exactly the prefix the original reused, so llama.cpp evaluates the same batches.
-        self._generate(prompt, params, self._cancel, last.stats.prompt_tokens - last.stats.evaluated_prompt_tokens)
-
-    def profiles_by_name_or_current(self, name: str) -> DecodingProfile:
-        try:
-            return self.profiles.get(name)
-        except UserError:
-            return self.session.profile
-
-    def action_edit_profile(self) -> None:
-        def saved(name: str | None) -> None:
-            if name is None:
-                return
-            self.profile_names = self.profiles.names()
-            self.query_one(ProfileBar).set_names(self.profile_names)
-            self.select_profile(name)
-
-        self.app.push_screen(ProfileEditor(self.profiles, self.session.profile), saved)
-
-    def action_import_profile(self) -> None:
-        """Import a shotglass, Ollama, LM Studio, SillyTavern or llama.cpp preset file from the TUI."""
-        from pathlib import Path
-
-        from tui.core.importers import import_foreign
-
-        def chosen(values: tuple[str, ...] | None) -> None:
-            if values is None or not values[0].strip():
-                return
-            path, name = Path(values[0].strip()).expanduser(), values[1].strip() or None
-            try:
-                result = import_foreign(path, name=name)
-                entry = self.profiles.import_profile(result.profile, path)
-            except UserError as error:
-                self.notify(str(error), title="Not imported", severity="error", timeout=12)
-                return
-            dropped = f" Dropped: {'; '.join(result.dropped)}." if result.dropped else ""
-            self.notify(f"Imported '{entry.profile.name}' from {result.source_format}.{dropped}", timeout=12)
-            self.profile_names = self.profiles.names()
-            self.query_one(ProfileBar).set_names(self.profile_names)
-            self.select_profile(entry.profile.name)
-
-        self.app.push_screen(TextFieldsEditor(
-            "Import a decoding profile",
-            [("file path (shotglass .toml, Ollama Modelfile, LM Studio .preset.json, SillyTavern .json, "
-              "llama.cpp .ini)", ""), ("name (optional; a new name avoids overwriting)", "")],
-            note="Existing profiles and built-ins are never overwritten from here."), chosen)
-
-    def action_cycle_profile(self) -> None:
-        names = self.profile_names
-        current = self.session.profile.name
-        index = names.index(current) if current in names else -1
-        self.select_profile(names[(index + 1) % len(names)])
-        self.notify(f"Profile: {self.session.profile.name}", timeout=2)
-
-    @on(Select.Changed, "#profile-select")
-    def _profile_picked(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str) and event.value != self.session.profile.name:
-            self.select_profile(event.value)

@@ -53,6 +53,10 @@ class MessageView(Vertical):
         self.add_class("-replay")
         self.query_one(".message-role", Static).update(f"model  (replay with seed {seed}, not added to the chat)")
 
+    def mark_replaced(self) -> None:
+        self.add_class("-dropped")
+        self.query_one(".message-role", Static).update("model  (replaced by the fork below)")
+
     def mark_out_of_context(self) -> None:
         self.add_class("-dropped")
         self.query_one(".message-role", Static).update(

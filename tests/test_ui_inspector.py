@@ -1,0 +1,103 @@
+"""Inspector, fork and the repetition note in the TUI (Pilot + a fake engine that can re-score)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from textual.widgets import DataTable
+
+from tui.core.inspector import PositionScores
+from tui.core.profile_store import ProfileStore
+from tui.engine.fake import FakeEngine
+from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.screens.inspector import InspectorScreen
+
+
+class InspectableFake(FakeEngine):
+    """Re-scores with a fixed distribution: the chosen token first, then tokens 100, 101, 102."""
+
+    def rescore(self, prompt, reply_tokens, profile, reuse_limit, cancel):
+        self.rescored = (prompt, reply_tokens, reuse_limit)
+        scores = []
+        for position, token in enumerate(reply_tokens):
+            logits = [2.0, 1.0, 0.5, 0.0]
+            candidates = tuple(zip([token, 100, 101, 102], ["tok", "alt", "b", "c"], logits))
+            lse = math.log(sum(math.exp(value) for value in logits))
+            scores.append(PositionScores(position=position, chosen=token, candidates=candidates, lse=lse,
+                                         lse_at_temperature=lse, kept_top_k=4, kept_top_p=4, kept_min_p=4,
+                                         lse_survivors_at_temperature=lse))
+        return scores
+
+    def token_text(self, token: int) -> str:
+        return f"<{token}>"
+
+
+def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:
+    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
+
+
+async def _wait(pilot, condition, timeout: float = 5.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+async def _chat(pilot, app, text: str) -> None:
+    count = len(app.screen.session.messages)
+    app.screen.query_one("#input").text = text
+    app.screen.query_one("#input").focus()
+    await pilot.press("enter")
+    await _wait(pilot, lambda: len(app.screen.session.messages) == count + 2 and not app.screen.generating)
+
+
+async def test_inspector_shows_candidates_and_forks_from_the_picked_one(store: ProfileStore) -> None:
+    engine = InspectableFake().script("one two three four", "forked reply")
+    app = _app(store, engine)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await _chat(pilot, app, "count")
+        chat = app.screen
+        await pilot.press("f8")
+        await _wait(pilot, lambda: isinstance(app.screen, InspectorScreen) and app.screen.scores)
+        inspector = app.screen
+        table = inspector.query_one(DataTable)
+        assert table.row_count == 4
+        assert engine.rescored[1] == (0, 1, 2, 3)
+        await pilot.press("right", "right")
+        await pilot.press("down")
+        await pilot.press("f")
+        await _wait(pilot, lambda: app.screen is chat and len(engine.forced) == 2 and not chat.generating)
+        assert engine.forced[-1] == (0, 1, 100)
+        assert chat.session.messages[-1].text == "forked reply"
+        assert len(chat.session.messages) == 2  # the fork replaced the last reply
+        assert chat.query(".message.-dropped")
+
+
+async def test_inspector_refuses_a_reply_from_another_model(store: ProfileStore) -> None:
+    engine = InspectableFake().script("hello there")
+    app = _app(store, engine)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await _chat(pilot, app, "hi")
+        engine.info = dataclasses.replace(engine.info, path="another-model.gguf")
+        await pilot.press("f8")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, InspectorScreen)
+
+
+async def test_engine_without_rescoring_says_so(store: ProfileStore) -> None:
+    app = _app(store, FakeEngine().script("hello"))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await _chat(pilot, app, "hi")
+        await pilot.press("f8")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, InspectorScreen)
+
+
+async def test_a_looping_reply_gets_a_note(store: ProfileStore) -> None:
+    app = _app(store, FakeEngine().script("I like cats. I like cats. I like cats. I like cats."))
+    async with app.run_test(size=(130, 40)) as pilot:
+        await _chat(pilot, app, "hi")
+        stats = str(app.screen.query(".message-stats").last().render())
+        assert "repeats" in stats and "low-repetition" in stats

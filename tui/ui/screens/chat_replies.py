@@ -1,0 +1,173 @@
+"""Generating replies for the chat screen: the worker, streaming into the transcript, and the three kinds
+of reply — a normal chat reply, a replay (same prompt, profile and seed, compared with the original) and
+a fork (the last reply continued from a token picked in the inspector).
+
+Mixed into ``ChatScreen``. The worker only calls the engine and posts messages; every widget and the
+session are touched on the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from textual import work
+
+from tui.core.budget import GaugeCounts
+from tui.core.conversation import FinishReason, Role
+from tui.core.errors import UserError
+from tui.core.profile import DecodingProfile
+from tui.core.repetition import find_loop
+from tui.engine.base import SamplingParams
+from tui.engine.turn import reply_stats
+from tui.ui.messages import ReplyFailed, ReplyFinished, ReplyToken
+from tui.ui.reply_record import ReplyRecord
+from tui.ui.screens.inspector import ForkRequest, InspectorScreen
+from tui.ui.widgets.context_gauge import ContextGauge
+from tui.ui.widgets.message_view import MessageView
+from tui.ui.widgets.transcript import Transcript
+
+
+@dataclass
+class PendingReply:
+    kind: str
+    """'chat', 'replay' or 'fork'."""
+    prompt: str
+    params: SamplingParams
+    profile: DecodingProfile
+    view: MessageView
+    original: str = ""
+
+
+class ChatRepliesMixin:
+    def start_reply(self, pending: PendingReply, reuse_limit: int | None = None, forced: tuple[int, ...] = (),
+                    gauge: GaugeCounts | None = None) -> None:
+        self._pending = pending
+        self._stream_base = gauge
+        if gauge is not None:
+            self.query_one(ContextGauge).counts = gauge
+        self._cancel = threading.Event()
+        self._generate(pending.prompt, pending.params, self._cancel, reuse_limit, forced)
+
+    @work(thread=True, group="generate")
+    def _generate(self, prompt: str, params: SamplingParams, cancel: threading.Event,
+                  reuse_limit: int | None = None, forced: tuple[int, ...] = ()) -> None:
+        try:
+            result = self.engine.generate(prompt, params, lambda text, n: self.post_message(ReplyToken(text, n)),
+                                          cancel, reuse_limit, forced)
+        except UserError as error:
+            self.post_message(ReplyFailed(str(error)))
+        except Exception as error:  # noqa: BLE001 - the app must stay up whatever the engine does
+            self.post_message(ReplyFailed(f"generation failed: {error}"))
+        else:
+            self.post_message(ReplyFinished(result))
+
+    async def on_reply_token(self, message: ReplyToken) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        if message.text:
+            await pending.view.append(message.text)
+            self.query_one(Transcript).follow()
+        base = self._stream_base
+        if base is not None:
+            self.query_one(ContextGauge).counts = GaugeCounts(
+                system=base.system, pins=base.pins, history=base.history + message.completion_tokens, draft=0,
+                reserve=max(0, base.reserve - message.completion_tokens), n_ctx=base.n_ctx)
+
+    async def on_reply_finished(self, message: ReplyFinished) -> None:
+        pending, result = self._pending, message.result
+        if pending is None:
+            return
+        stats = reply_stats(pending.profile, result)
+        record = ReplyRecord(pending.prompt, pending.params, pending.profile, result, self.engine.info.path)
+        notes = []
+        if pending.kind == "replay":
+            same = result.text == pending.original
+            verdict = "identical to the original" if same else "differs from the original"
+            notes.append(f"replay: {verdict}")
+            self.notify(f"Replay with seed {stats.seed}: {verdict}.", severity="information" if same else "warning")
+        else:
+            if pending.kind == "fork":
+                self.session.messages.pop()
+                for view in self.query_one(Transcript).views[-2:-1]:
+                    view.mark_replaced()
+                notes.append("forked from the inspector")
+            self.session.add_reply(result.text, stats)
+            self.records[len(self.session.messages) - 1] = record
+            if result.finish_reason is FinishReason.CANCELLED:
+                self.notify("Reply stopped; the partial text is kept.", timeout=3)
+        loop = find_loop(result.text)
+        if loop is not None:
+            notes.append(loop.advice())
+        await pending.view.finish(stats, note=" · ".join(notes), sampled=not pending.profile.is_greedy)
+        self._end_reply()
+
+    async def on_reply_failed(self, message: ReplyFailed) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        if pending.kind == "chat":
+            self.session.add_reply(pending.view._raw, None)
+        await pending.view.finish(None, note=f"{pending.kind} error: {message.error}")
+        self.notify(message.error, title="Generation failed", severity="error", timeout=10)
+        self._end_reply()
+
+    def _end_reply(self) -> None:
+        self._pending = None
+        self._cancel = None
+        self._stream_base = None
+        self._schedule_recount(0)
+        self.query_one(Transcript).follow()
+
+    def _last_record(self) -> ReplyRecord | None:
+        if not self.session.messages:
+            return None
+        return self.records.get(len(self.session.messages) - 1)
+
+    async def action_replay(self) -> None:
+        """Re-run the last reply's exact prompt with its profile and seed: the same text should come back.
+
+        It reuses exactly the cached prefix the original reused, because llama.cpp's logits depend slightly
+        on how the prompt was split into batches. Shown and compared; the conversation is left as it was.
+        """
+        record = self._last_record()
+        if self.generating or record is None:
+            self.notify("Nothing to replay yet (or a reply is running).", severity="warning")
+            return
+        view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
+        view.mark_replay(record.result.seed)
+        self.start_reply(PendingReply("replay", record.prompt, record.params, record.profile, view,
+                                      original=self.session.messages[-1].text), reuse_limit=record.reused_prefix)
+
+    def action_inspect(self) -> None:
+        record = self._last_record()
+        if self.generating:
+            self.notify("Wait for the reply to finish (or press Esc) first.", severity="warning")
+            return
+        if record is None:
+            self.notify("There is no reply with a token record to inspect yet.", severity="warning")
+            return
+        if not hasattr(self.engine, "rescore"):
+            self.notify("This engine cannot re-score replies (remote servers do not expose logits).",
+                        severity="warning")
+            return
+        if record.model_path != self.engine.info.path:
+            self.notify("That reply was made with another model; it cannot be re-scored with this one.",
+                        severity="warning")
+            return
+        if not record.result.tokens:
+            self.notify("That reply has no tokens to inspect.", severity="warning")
+            return
+
+        async def chosen(fork: ForkRequest | None) -> None:
+            if fork is not None:
+                await self.fork_reply(record, fork)
+
+        self.app.push_screen(InspectorScreen(self.engine, record), chosen)
+
+    async def fork_reply(self, record: ReplyRecord, fork: ForkRequest) -> None:
+        """Continue the last reply from the inspector's chosen token: it replaces the last reply."""
+        forced = record.result.tokens[: fork.position] + (fork.token,)
+        view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
+        self.start_reply(PendingReply("fork", record.prompt, record.params, record.profile, view), forced=forced)
