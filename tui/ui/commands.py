@@ -24,6 +24,7 @@ class ChatCommands(Provider):
             ("Pin last exchange", "Pin the last question and reply as a few-shot example", screen.action_pin_last),
             ("System prompt", "Edit the system prompt", screen.action_edit_system),
             ("Show prompt", "The exact text and token counts the model will receive", screen.action_show_prompt),
+            ("Compare profiles", "Run the draft under 2-4 profiles side by side", screen.action_compare),
             ("Inspect last reply", "Token probabilities, sampler cuts, and fork from any token",
              screen.action_inspect),
             ("Replay last reply", "Re-run the last reply with the same prompt, profile and seed",

@@ -53,6 +53,7 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
         Binding("f6", "edit_system", "System", show=False, priority=True),  # over TextArea's select-line
         Binding("f7", "show_prompt", "Prompt", priority=True),  # over TextArea's select-all
         Binding("f8", "inspect", "Inspect"),
+        Binding("f9", "compare", "Compare"),
         Binding("ctrl+r", "replay", "Replay", show=False),
         Binding("ctrl+n", "new_chat", "New chat", show=False),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
@@ -110,7 +111,8 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
             kind = f"{info.name} is prompted through its own chat template."
         return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
                 "F3 edit it · F4 pinned examples · F5 pin the last exchange · F6 system prompt · F7 show the "
-                "exact prompt · F8 inspect token probabilities · Ctrl+R replay · Ctrl+P everything else.\n"
+                "exact prompt · F8 inspect token probabilities · F9 compare profiles side by side · Ctrl+R replay · "
+                "Ctrl+P everything else.\n"
                 "The gauge below counts the exact tokens the model will see.")
 
     @property

@@ -166,6 +166,38 @@ class ChatRepliesMixin:
 
         self.app.push_screen(InspectorScreen(self.engine, record), chosen)
 
+    def action_compare(self) -> None:
+        """Run the draft under 2-4 profiles side by side; a kept column becomes the chat's next exchange."""
+        from tui.ui.screens.compare import CompareScreen, KeptReply
+
+        draft = self.query_one("#input").text.strip()
+        if self.generating:
+            self.notify("Wait for the reply to finish (or press Esc) first.", severity="warning")
+            return
+        if not draft:
+            self.notify("Type the prompt to compare in the message box first.", severity="warning")
+            return
+        others = [name for name in self.profile_names if name != self.session.profile.name]
+        second = "creative-sampling" if "creative-sampling" in others else (others[0] if others else None)
+        preselected = [self.session.profile.name] + ([second] if second else [])
+
+        async def kept(choice: KeptReply | None) -> None:
+            if choice is None:
+                return
+            transcript = self.query_one(Transcript)
+            self.session.add_user(choice.message)
+            await transcript.add_message(Role.USER, choice.message)
+            stats = reply_stats(choice.profile, choice.result)
+            self.session.add_reply(choice.result.text, stats)
+            self.records[len(self.session.messages) - 1] = ReplyRecord(
+                choice.prompt, choice.params, choice.profile, choice.result, self.engine.info.path)
+            view = await transcript.add_message(Role.ASSISTANT, choice.result.text.strip())
+            await view.finish(stats, note="kept from compare", sampled=not choice.profile.is_greedy)
+            self.query_one("#input").clear()
+            self._schedule_recount(0)
+
+        self.app.push_screen(CompareScreen(self.engine, self.profiles, self.session, draft, preselected), kept)
+
     async def fork_reply(self, record: ReplyRecord, fork: ForkRequest) -> None:
         """Continue the last reply from the inspector's chosen token: it replaces the last reply."""
         forced = record.result.tokens[: fork.position] + (fork.token,)
