@@ -12,18 +12,11 @@ from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.profile_bar import ProfileBar
+from ui_helpers import wait_for as _wait
 
 
 def _app(store: ProfileStore, engine: FakeEngine, profile: str = "greedy-factual") -> ShotglassApp:
     return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get(profile)))
-
-
-async def _wait(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 async def _send(pilot, text: str) -> None:

@@ -11,14 +11,7 @@ from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.compare import CompareScreen
 from tui.ui.widgets.compare_column import CompareColumn
-
-
-async def _wait(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
+from ui_helpers import wait_for as _wait
 
 
 def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:

@@ -12,6 +12,7 @@ from tui.core.profile_store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.inspector import InspectorScreen
+from ui_helpers import wait_for as _wait
 
 
 class InspectableFake(FakeEngine):
@@ -35,14 +36,6 @@ class InspectableFake(FakeEngine):
 
 def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:
     return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
-
-
-async def _wait(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 async def _chat(pilot, app, text: str) -> None:

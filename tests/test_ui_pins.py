@@ -11,6 +11,7 @@ from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.prompt_view import PromptView
 from tui.ui.screens.text_editor import TextFieldsEditor
 from tui.ui.widgets.context_gauge import ContextGauge
+from ui_helpers import wait_for as _wait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -19,14 +20,6 @@ def _app(store: ProfileStore, engine: FakeEngine, pins=None) -> ShotglassApp:
     return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
                                     pins=pins or read_example_set(EXAMPLES / "sentiment.toml"),
                                     estimate=lambda text: len(text) // 4))
-
-
-async def _wait(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 async def test_toggling_an_example_moves_the_gauge_by_its_cost(store: ProfileStore) -> None:

@@ -11,18 +11,11 @@ from tui.core.errors import ProfileError
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.profile_editor import ProfileEditor
+from ui_helpers import wait_for as _wait
 
 
 def _app(store: ProfileStore, engine: FakeEngine | None = None, profile: str = "greedy-factual") -> ShotglassApp:
     return ShotglassApp(AppSettings(engine=engine or FakeEngine(), profiles=store, profile=store.get(profile)))
-
-
-async def _wait(pilot, condition, timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached in time")
 
 
 def _set(editor: ProfileEditor, key: str, value: str) -> None:
