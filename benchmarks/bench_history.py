@@ -77,7 +77,7 @@ def main() -> None:
         rows.append(("open (quick_check, schema)", timed(lambda: HistoryStore(path).close(), args.runs), "-"))
         store = HistoryStore(path)
         rows.append(("load 2,000-message chat", timed(lambda: store.get_conversation(long_id), args.runs), "load"))
-        for query in ("the", "t", "context window", "summ", RARE, "garden winter river"):
+        for query in ("the", "tem", "context window", "summ", RARE, "garden winter river"):
             hits = store.search(query)
             rows.append((f"search {query!r} ({len(hits)} hits)", timed(lambda q=query: store.search(q), args.runs),
                          "search"))

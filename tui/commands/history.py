@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("md", "json"),
                         help="default: json when -o names a .json file, else md")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
-    imported = actions.add_parser("import", help="add a conversation from a JSON file (as 'export --format json' writes)")
+    imported = actions.add_parser("import", help="add a conversation from a JSON file ('export --format json')")
     imported.add_argument("file", type=Path)
     search = actions.add_parser("search", help="full-text search over every conversation")
     search.add_argument("query")

@@ -12,7 +12,6 @@ One ``HistoryStore`` per process; its methods may be called from any thread (one
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 import time
@@ -20,11 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from tui.core.conversation import FinishReason, Message, ReplyStats, Role
+from tui.core.conversation import Message, ReplyStats, Role
 from tui.core.examples import ExampleSet
 from tui.core.history_io import default_title, parse_conversation, read_json_file, to_json, to_markdown
 from tui.core.history_model import (Branch, ConversationInfo, ConversationSummary, HistoryError, LoadedConversation,
                                     SearchHit, StoredMessage, model_fingerprint, pins_from_dict, pins_to_dict)
+from tui.core.history_rows import (COLUMNS, INSERT, fts_query, is_dead_reply, message_row, stats_from_row,
+                                   stored_from_row)
 from tui.core.history_schema import open_database
 from tui.core.paths import AppPaths
 
@@ -32,62 +33,10 @@ __all__ = ["HISTORY_FILE", "Branch", "ConversationInfo", "ConversationSummary", 
            "LoadedConversation", "SearchHit", "StoredMessage", "fts_query", "history_path", "model_fingerprint"]
 
 HISTORY_FILE = "history.sqlite3"
-_COLUMNS = ("id, conversation_id, position, role, text, profile, seed, finish_reason, prompt_tokens, "
-            "completion_tokens, evaluated_prompt_tokens, ttft_s, tokens_per_s, created_at, updated_at, superseded_by")
-_INSERT = (f"INSERT INTO messages ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)")
-_TERM = re.compile(r'"([^"]*)"|(\S+)')
-_ALNUM = re.compile(r"[^\W_]")
-MIN_PREFIX = 3
 
 
 def history_path(paths: AppPaths) -> Path:
     return paths.data_dir / HISTORY_FILE
-
-
-def fts_query(text: str) -> str | None:
-    """Turn what a person typed into a safe FTS5 query, or ``None`` when there is nothing to look for.
-
-    Every term becomes a quoted FTS5 string, so no operator (``AND``, ``NEAR``, ``-``, ``:``) or stray quote
-    can reach the query parser. "Quoted groups" stay phrases; the last bare word matches as a prefix, so
-    results follow the user while they type, from its third character on (a one-letter prefix matches
-    nearly every message and costs ~80 ms over 100k of them, for nothing anyone wants).
-    """
-    terms: list[str] = []
-    prefix = False
-    for phrase, word in _TERM.findall(text):
-        term = phrase or word
-        if _ALNUM.search(term):
-            terms.append('"' + term.replace('"', '""') + '"')
-            prefix = len(_ALNUM.findall(word)) >= MIN_PREFIX
-    return " ".join(terms) + ("*" if prefix else "") if terms else None
-
-
-def _stats(row: tuple) -> ReplyStats | None:
-    """Stats columns (profile .. tokens_per_s, i.e. row[5:13]) to ``ReplyStats``; none until the reply finished."""
-    profile, seed, reason, prompt, completion, evaluated, ttft, speed = row[5:13]
-    if reason is None:
-        return None
-    return ReplyStats(profile=profile or "", seed=seed, finish_reason=FinishReason(reason), prompt_tokens=prompt,
-                      completion_tokens=completion, evaluated_prompt_tokens=evaluated, ttft_s=ttft,
-                      tokens_per_s=speed)
-
-
-def _stored(row: tuple) -> StoredMessage:
-    return StoredMessage(id=row[0], conversation_id=row[1], position=row[2], role=Role(row[3]), text=row[4],
-                         profile=row[5], stats=_stats(row), created_at=row[13], updated_at=row[14],
-                         superseded_by=row[15])
-
-
-def _row(conversation_id: int, position: int, role: Role, text: str, now: float, profile: str | None = None,
-         stats: ReplyStats | None = None, message_id: int | None = None) -> tuple:
-    numbers = ((stats.seed, stats.finish_reason.value, stats.prompt_tokens, stats.completion_tokens,
-                stats.evaluated_prompt_tokens, stats.ttft_s, stats.tokens_per_s) if stats else (None,) * 7)
-    return (message_id, conversation_id, position, role.value, text, profile, *numbers, now, now)
-
-
-def _is_dead_reply(row: tuple) -> bool:
-    """A reply row whose process died before its first token: no text, no stats, nothing to show or resume."""
-    return row[3] == "assistant" and row[7] is None and row[4] == ""
 
 
 class HistoryStore:
@@ -121,19 +70,31 @@ class HistoryStore:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
+                yield self._db
                 self._db.execute("COMMIT")
-            except sqlite3.OperationalError as error:  # busy past the timeout, disk full, read-only file
-                raise HistoryError(f"history database {self.path}: {error}") from None
+            except BaseException as error:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if isinstance(error, sqlite3.DatabaseError):  # busy past the timeout, disk full, read-only, damaged
+                    raise HistoryError(f"history database {self.path}: {error}") from None
+                raise
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """Several reads that see one state of the file, even while another process writes."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
-            return self._db.execute(sql, params).fetchall()
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as error:
+                raise HistoryError(f"history database {self.path}: {error}") from None
 
     @staticmethod
     def _require(db: sqlite3.Connection, conversation_id: int) -> None:
@@ -163,15 +124,22 @@ class HistoryStore:
 
     # Conversations
 
+    @staticmethod
+    def _insert_conversation(db: sqlite3.Connection, created: float, updated: float, title: str, model_path: str,
+                             model_fingerprint: str, system_prompt: str, pins: ExampleSet, profile: str) -> int:
+        return db.execute(
+            "INSERT INTO conversations (title, created_at, updated_at, model_path, model_fingerprint, system_prompt, "
+            "pins_json, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (" ".join(title.split()), created, updated, model_path, model_fingerprint, system_prompt,
+             json.dumps(pins_to_dict(pins)), profile)).lastrowid
+
     def create_conversation(self, *, title: str = "", model_path: str | Path = "", model_fingerprint: str = "",
                             system_prompt: str = "", pins: ExampleSet | None = None, profile: str = "") -> int:
+        """A new, empty chat. Left untitled, it takes its title from its first message."""
         now = time.time()
         with self._write() as db:
-            return db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at, model_path, model_fingerprint, "
-                "system_prompt, pins_json, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (" ".join(title.split()), now, now, str(model_path), model_fingerprint, system_prompt,
-                 json.dumps(pins_to_dict(pins or ExampleSet())), profile)).lastrowid
+            return self._insert_conversation(db, now, now, title, str(model_path), model_fingerprint, system_prompt,
+                                             pins or ExampleSet(), profile)
 
     def update_conversation(self, conversation_id: int, *, system_prompt: str | None = None,
                             pins: ExampleSet | None = None, profile: str | None = None,
@@ -224,34 +192,34 @@ class HistoryStore:
 
     def get_conversation(self, conversation_id: int) -> LoadedConversation:
         """The active path, ready for ``ChatSession.messages``. A reply killed before its first token is left out."""
-        with self._lock:
+        with self._snapshot():
             info = self.conversation_info(conversation_id)
-            rows = self._read(f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL "
+            rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL "
                               "ORDER BY position", (conversation_id,))
-        rows = [row for row in rows if not _is_dead_reply(row)]
-        return LoadedConversation(info=info, messages=tuple(Message(Role(row[3]), row[4], _stats(row)) for row in rows),
-                                  message_ids=tuple(row[0] for row in rows))
+        rows = [row for row in rows if not is_dead_reply(row)]
+        messages = tuple(Message(Role(row[3]), row[4], stats_from_row(row)) for row in rows)
+        return LoadedConversation(info=info, messages=messages, message_ids=tuple(row[0] for row in rows))
 
     def active_messages(self, conversation_id: int) -> list[StoredMessage]:
         """The active path with ids, timestamps and the unfinished reply rows included."""
-        return [_stored(row) for row in self._read(
-            f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
+        return [stored_from_row(row) for row in self._read(
+            f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
             (conversation_id,))]
 
     def old_branches(self, conversation_id: int) -> tuple[Branch, ...]:
         """Every superseded tail, oldest replacement first, each in position order."""
-        rows = self._read(f"SELECT {_COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
+        rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
                           "ORDER BY superseded_by, position", (conversation_id,))
         branches: dict[int, list[StoredMessage]] = {}
         for row in rows:
-            branches.setdefault(row[15], []).append(_stored(row))
+            branches.setdefault(row[15], []).append(stored_from_row(row))
         return tuple(Branch(replaced_by=key, messages=tuple(value)) for key, value in branches.items())
 
     def get_message(self, message_id: int) -> StoredMessage:
-        rows = self._read(f"SELECT {_COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (message_id,))
         if not rows:
             raise HistoryError(f"no message with id {message_id}")
-        return _stored(rows[0])
+        return stored_from_row(rows[0])
 
     # Messages, in the order a chat makes them
 
@@ -260,8 +228,8 @@ class HistoryStore:
         now = time.time()
         with self._write() as db:
             self._require(db, conversation_id)
-            row = _row(conversation_id, self._next_position(db, conversation_id), Role.USER, text, now)
-            message_id = db.execute(_INSERT, row).lastrowid
+            row = message_row(conversation_id, self._next_position(db, conversation_id), Role.USER, text, now)
+            message_id = db.execute(INSERT, row).lastrowid
             db.execute("UPDATE conversations SET updated_at = ?, title = CASE title WHEN '' THEN ? ELSE title END "
                        "WHERE id = ?", (now, default_title(text), conversation_id))
             return message_id
@@ -270,8 +238,9 @@ class HistoryStore:
         now = time.time()
         with self._write() as db:
             self._require(db, conversation_id)
-            row = _row(conversation_id, self._next_position(db, conversation_id), Role.ASSISTANT, "", now, profile)
-            message_id = db.execute(_INSERT, row).lastrowid
+            position = self._next_position(db, conversation_id)
+            row = message_row(conversation_id, position, Role.ASSISTANT, "", now, profile)
+            message_id = db.execute(INSERT, row).lastrowid
             self._touch(db, conversation_id, now)
             return message_id
 
@@ -279,9 +248,10 @@ class HistoryStore:
         """The streamed text so far: one UPDATE, committed on its own. Throttle calls to about one a second."""
         with self._lock:
             try:
-                cursor = self._db.execute("UPDATE messages SET text = ?, updated_at = ? WHERE id = ? AND "
-                                          "role = 'assistant' AND finish_reason IS NULL", (text, time.time(), message_id))
-            except sqlite3.OperationalError as error:
+                cursor = self._db.execute(
+                    "UPDATE messages SET text = ?, updated_at = ? WHERE id = ? AND role = 'assistant' AND "
+                    "finish_reason IS NULL", (text, time.time(), message_id))
+            except sqlite3.DatabaseError as error:
                 raise HistoryError(f"history database {self.path}: {error}") from None
         if cursor.rowcount != 1:
             raise HistoryError(f"message {message_id} is not a reply in progress")
@@ -316,7 +286,7 @@ class HistoryStore:
             if superseded_by is not None:
                 raise HistoryError(f"message {message_id} was already replaced (by message {superseded_by})")
             new_id = self._supersede_from(db, conversation_id, position)
-            db.execute(_INSERT, _row(conversation_id, position, Role.USER, new_text, now, message_id=new_id))
+            db.execute(INSERT, message_row(conversation_id, position, Role.USER, new_text, now, message_id=new_id))
             self._touch(db, conversation_id, now)
             # A title still derived from the old text follows the edit; one the user chose stays.
             db.execute("UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
@@ -332,8 +302,8 @@ class HistoryStore:
         now = time.time()
         with self._write() as db:
             self._require(db, conversation_id)
-            last = db.execute("SELECT position, role FROM messages WHERE conversation_id = ? AND superseded_by IS NULL "
-                              "ORDER BY position DESC LIMIT 1", (conversation_id,)).fetchone()
+            last = db.execute("SELECT position, role FROM messages WHERE conversation_id = ? AND superseded_by "
+                              "IS NULL ORDER BY position DESC LIMIT 1", (conversation_id,)).fetchone()
             if last is None:
                 raise HistoryError(f"conversation {conversation_id} has no messages: there is no reply to regenerate")
             position, role = last
@@ -341,7 +311,7 @@ class HistoryStore:
                 new_id: int | None = self._supersede_from(db, conversation_id, position)
             else:
                 position, new_id = position + 1, None
-            message_id = db.execute(_INSERT, _row(conversation_id, position, Role.ASSISTANT, "", now, profile,
+            message_id = db.execute(INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile,
                                                   message_id=new_id)).lastrowid
             self._touch(db, conversation_id, now)
             return message_id
@@ -354,19 +324,19 @@ class HistoryStore:
         if match is None:
             return []
         rows = self._read(
-            "SELECT m.conversation_id, c.title, m.id, m.role, snippet(messages_fts, 0, ?, ?, '…', 12), c.updated_at "
-            "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+            "SELECT m.conversation_id, c.title, m.id, m.role, snippet(messages_fts, 0, ?, ?, '…', 12), "
+            "c.updated_at FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN conversations c ON c.id = m.conversation_id "
             "WHERE messages_fts MATCH ? AND m.superseded_by IS NULL ORDER BY messages_fts.rank LIMIT ?",
             (mark[0], mark[1], match, limit))
         return [SearchHit(row[0], row[1], row[2], Role(row[3]), row[4], row[5]) for row in rows]
 
     def export_markdown(self, conversation_id: int) -> str:
-        with self._lock:
+        with self._snapshot():
             return to_markdown(self.conversation_info(conversation_id), self.active_messages(conversation_id))
 
     def export_json(self, conversation_id: int) -> dict[str, Any]:
-        with self._lock:
+        with self._snapshot():
             return to_json(self.conversation_info(conversation_id), self.active_messages(conversation_id))
 
     def import_json(self, data: Any, source: str = "import") -> int:
@@ -374,15 +344,13 @@ class HistoryStore:
         conversation = parse_conversation(data, source)
         now = time.time()
         with self._write() as db:
-            conversation_id = db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at, model_path, model_fingerprint, "
-                "system_prompt, pins_json, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation.title, conversation.created_at or now, now, conversation.model_path,
-                 conversation.model_fingerprint, conversation.system_prompt,
-                 json.dumps(pins_to_dict(conversation.pins)), conversation.profile)).lastrowid
-            db.executemany(_INSERT, [
-                _row(conversation_id, position, message.role, message.text, message.created_at or now,
-                     message.profile, message.stats)
+            conversation_id = self._insert_conversation(
+                db, now if conversation.created_at is None else conversation.created_at, now, conversation.title,
+                conversation.model_path, conversation.model_fingerprint, conversation.system_prompt,
+                conversation.pins, conversation.profile)
+            db.executemany(INSERT, [
+                message_row(conversation_id, position, message.role, message.text,
+                            now if message.created_at is None else message.created_at, message.profile, message.stats)
                 for position, message in enumerate(conversation.messages)])
             return conversation_id
 

@@ -59,7 +59,8 @@ def _one_line(text: str) -> str:
 def to_markdown(info: ConversationInfo, messages: list[StoredMessage]) -> str:
     lines = [f"# {info.title or '(untitled)'}", ""]
     if info.model_path:
-        lines.append(f"- **Model:** `{info.model_path}`" + (f" ({info.model_fingerprint})" if info.model_fingerprint else ""))
+        fingerprint = f" ({info.model_fingerprint})" if info.model_fingerprint else ""
+        lines.append(f"- **Model:** `{info.model_path}`{fingerprint}")
     lines.append(f"- **Created:** {iso(info.created_at)} · **Updated:** {iso(info.updated_at)}")
     if info.profile:
         lines.append(f"- **Profile:** {info.profile}")
@@ -153,7 +154,8 @@ class _Checker:
         try:
             return from_iso(self.text(value, where))
         except ValueError:
-            raise self.fail(where, f"must be an ISO 8601 time like 2024-05-01T12:00:00+00:00, got {value!r}") from None
+            raise self.fail(where, f"must be an ISO 8601 time like 2024-05-01T12:00:00+00:00, got {value!r}"
+                            ) from None
 
 
 def _kind(value: Any) -> str:
@@ -216,26 +218,28 @@ def parse_conversation(data: Any, source: str) -> ImportedConversation:
         if role not in ("system", "user", "assistant"):
             raise check.fail(f"{where}.role", f"{json.dumps(role)} is not one of: system, user, assistant")
         content = check.text(item["content"], f"{where}.content")
-        info = check.obj({} if extra is None else extra, f"metadata.messages[{index}]", _MESSAGE_META_KEYS)
+        here = f"metadata.messages[{index}]"
+        info = check.obj({} if extra is None else extra, here, _MESSAGE_META_KEYS)
         if role == "system":
             if index != 0:
                 raise check.fail(where, "is a system message; only the first message may be one")
             system_prompt = content
             continue
-        profile = None if info.get("profile") is None else check.text(info["profile"], f"metadata.messages[{index}].profile")
-        stats = _stats(check, info, f"metadata.messages[{index}]", profile)
+        profile = None if info.get("profile") is None else check.text(info["profile"], f"{here}.profile")
+        stats = _stats(check, info, here, profile)
         if role == "user" and (stats is not None or profile is not None):
-            raise check.fail(f"metadata.messages[{index}]", "has reply stats or a profile, but belongs to a user message")
-        created = check.time(info["created_at"], f"metadata.messages[{index}].created_at") if "created_at" in info else None
+            raise check.fail(here, "has reply stats or a profile, but belongs to a user message")
+        created = check.time(info["created_at"], f"{here}.created_at") if "created_at" in info else None
         messages.append(ImportedMessage(Role(role), content, profile, stats, created))
     if not messages:
         raise check.fail("'messages'", "has no user or assistant message: nothing to import")
     model = check.obj(meta.get("model", {}), "metadata.model", _MODEL_KEYS)
+    first_user = next((message.text for message in messages if message.role is Role.USER), "")
     title = check.text(meta.get("title", ""), "metadata.title").strip()
     if "updated_at" in meta:
         check.time(meta["updated_at"], "metadata.updated_at")  # checked, not kept: the import is the update
     return ImportedConversation(
-        title=_one_line(title) or default_title(messages[0].text if messages[0].role is Role.USER else "") or Path(source).stem,
+        title=_one_line(title) or default_title(first_user) or Path(source).stem,
         created_at=check.time(meta["created_at"], "metadata.created_at") if "created_at" in meta else None,
         model_path=check.text(model.get("path", ""), "metadata.model.path"),
         model_fingerprint=check.text(model.get("fingerprint", ""), "metadata.model.fingerprint"),
@@ -268,4 +272,5 @@ def read_json_file(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise HistoryError(f"{path}: not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        where = f"line {error.lineno} column {error.colno}"
+        raise HistoryError(f"{path}: not valid JSON: {error.msg} at {where}") from None
