@@ -63,6 +63,7 @@ def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
     _model_options(parser, None)
+    parser.add_argument("--new", action="store_true", help="start a new chat instead of reopening the last one")
     sub_defaults = argparse.SUPPRESS
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -94,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--name", help="profile name (default: from the file)")
     imported.add_argument("--force", action="store_true", help="overwrite or shadow an existing profile")
     actions.add_parser("path", help="where profiles live")
+
+    from tui.commands.history import register as register_history
+
+    register_history(commands)
 
     tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
     tokens.add_argument("file", help="text file, or '-' for standard input")
@@ -175,6 +180,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                            pins=_example_set(args))
         finally:
             engine.close()
+    if args.command == "history":
+        from tui.commands.history import run_history
+
+        return run_history(args, paths)
     if args.command == "eval":
         from tui.commands.evaluate import run_eval
         from tui.core.evaluation import EvalDataError, parse_shots, read_eval_data
@@ -202,6 +211,8 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
 
     from tui.ui.app import AppSettings, ShotglassApp
 
+    from tui.core.examples import ExampleSet
+
     profile = _resolve_profile(store, args)
     pins = _example_set(args)
     interactive = sys.stderr.isatty()
@@ -215,11 +226,17 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
         from tui.engine.estimate import estimate_tokens
 
+        from tui.core.history import HistoryStore
+
+        history = HistoryStore.for_paths(paths)
+        resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
         app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins,
-                                       estimate=estimate_tokens))
+                                       estimate=estimate_tokens, history=history, resume=resume))
         app.run()
     finally:
         engine.close()
+        if "history" in locals():
+            history.close()
     return 0
 
 

@@ -24,6 +24,10 @@ class AppSettings:
     system_prompt: str = ""
     pins: ExampleSet = field(default_factory=ExampleSet)
     estimate: Callable[[str], int] | None = None
+    history: object | None = None
+    """A ``HistoryStore``; None keeps nothing (tests, screenshots)."""
+    resume: bool = True
+    """Reopen the last conversation on start."""
     """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
 
 
@@ -38,4 +42,4 @@ class ShotglassApp(App):
     def get_default_screen(self) -> Screen:
         settings = self.settings
         return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt,
-                          settings.pins, settings.estimate)
+                          settings.pins, settings.estimate, settings.history, settings.resume)

@@ -12,6 +12,12 @@ class ChatCommands(Provider):
         screen = self.screen
         entries = [
             ("New chat", "Clear the conversation (system prompt and profile stay)", screen.action_new_chat),
+            ("Saved conversations", "Browse, search, resume, rename, delete or export past chats",
+             screen.action_history),
+            ("Regenerate last reply", "Run the last message again with the current profile",
+             screen.action_regenerate),
+            ("Edit a message and resend", "Later turns are replaced; the old branch stays in the history",
+             screen.action_edit_message),
             ("Stop generation", "Cancel the running reply; the partial text is kept", screen.action_stop),
             ("Next profile", "Cycle to the next decoding profile", screen.action_cycle_profile),
             ("Edit profile", "Edit, save as, reset or export the current profile", screen.action_edit_profile),

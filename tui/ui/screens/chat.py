@@ -34,6 +34,7 @@ from tui.ui.widgets.chat_input import ChatInput
 from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.profile_bar import ProfileBar
+from tui.ui.screens.chat_history import ChatHistoryMixin
 from tui.ui.screens.chat_pins import ChatPinsMixin
 from tui.ui.screens.chat_profiles import ChatProfilesMixin
 from tui.ui.screens.chat_replies import ChatRepliesMixin, PendingReply
@@ -43,7 +44,7 @@ from tui.ui.widgets.transcript import Transcript
 GAUGE_DEBOUNCE_S = 0.12
 
 
-class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
+class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistoryMixin, Screen):
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("f2", "cycle_profile", "Profile"),
@@ -56,18 +57,27 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
         Binding("f9", "compare", "Compare"),
         Binding("ctrl+r", "replay", "Replay", show=False),
         Binding("ctrl+n", "new_chat", "New chat", show=False),
+        Binding("ctrl+o", "history", "History"),
+        Binding("ctrl+t", "edit_message", "Edit message", show=False),  # ctrl+e is end-of-line
+        Binding("ctrl+g", "regenerate", "Regenerate", show=False),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
     COMMANDS = Screen.COMMANDS | {ChatCommands}
 
     def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = "",
-                 pins: ExampleSet | None = None, estimate: Callable[[str], int] | None = None):
+                 pins: ExampleSet | None = None, estimate: Callable[[str], int] | None = None,
+                 history=None, resume: bool = False):
         super().__init__()
         self.engine = engine
         self.profiles = profiles
         self.session = ChatSession(profile=profile, system_prompt=system_prompt, pins=pins or ExampleSet())
         self.profile_names = profiles.names()
         self.estimate = estimate
+        self.history = history
+        self.resume = resume
+        self.conversation_id: int | None = None
+        self.message_ids: list[int | None] = []
+        """History ids parallel to ``session.messages`` (None where nothing is stored)."""
         self.records: dict[int, ReplyRecord] = {}
         """Per assistant message index: how it was generated (for replay, the inspector and forks)."""
         self._cancel: threading.Event | None = None
@@ -95,6 +105,12 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
             self.query_one(PinsPanel).add_class("-open")
         self.query_one(ChatInput).focus()
         self._schedule_recount(0)
+        if self.history is not None:
+            if self.history.notice:
+                self.notify(self.history.notice, title="History", severity="warning", timeout=15)
+            last = self.history.last_conversation_id() if self.resume else None
+            if last is not None:
+                await self.open_conversation(last)
 
     def on_unmount(self) -> None:
         # Quitting mid-reply: let the worker leave the engine within one token so close() can proceed.
@@ -112,7 +128,7 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
         return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
                 "F3 edit it · F4 pinned examples · F5 pin the last exchange · F6 system prompt · F7 show the "
                 "exact prompt · F8 inspect token probabilities · F9 compare profiles side by side · Ctrl+R replay · "
-                "Ctrl+P everything else.\n"
+                "Ctrl+G regenerate · Ctrl+T edit a message · Ctrl+O saved chats · Ctrl+P everything else.\n"
                 "The gauge below counts the exact tokens the model will see.")
 
     @property
@@ -158,13 +174,18 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
         if self.generating:
             self.notify("A reply is still being generated; press Esc to stop it first.", severity="warning")
             return
-        text = event.text.strip()
+        if await self.send_message(event.text.strip()):
+            self.query_one(ChatInput).clear()
+
+    async def send_message(self, text: str, stored_user_id: int | None = None, kind: str = "chat") -> bool:
+        """Plan, record and start the reply to ``text``. ``stored_user_id``: the message is already in the
+        history (an edit or a regenerate made it). Returns False if it does not fit."""
         session = self.session
         try:
             plan = session.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
         except UserError as error:
             self.notify(str(error), title="Does not fit", severity="error", timeout=10)
-            return
+            return False
         transcript = self.query_one(Transcript)
         if plan.dropped_messages:
             for view in transcript.views[: session.context_start]:
@@ -172,15 +193,19 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
             self.notify(f"Dropped the {plan.dropped_messages} oldest messages from the context to make room; "
                         "the system prompt and pinned examples were kept.", title="Context full", timeout=8)
         session.add_user(text)
-        self.query_one(ChatInput).clear()
-        await transcript.add_message(Role.USER, text)
-        view = await transcript.add_message(Role.ASSISTANT)
+        if stored_user_id is None:
+            self.persist_user(text)
+        else:
+            self.message_ids.append(stored_user_id)
+        await transcript.add_message(Role.USER, text, index=len(session.messages) - 1)
+        view = await transcript.add_message(Role.ASSISTANT, index=len(session.messages))
         cache = self._gauge_cache
         system, pins = (cache.system, cache.pins) if cache else (0, 0)
         gauge = GaugeCounts(system=system, pins=pins, history=plan.prompt_tokens - system - pins, draft=0,
                             reserve=plan.max_new_tokens, n_ctx=self.engine.info.n_ctx)
         params = sampling_params(session.profile, plan)
-        self.start_reply(PendingReply("chat", plan.prompt, params, session.profile, view), gauge=gauge)
+        self.start_reply(PendingReply(kind, plan.prompt, params, session.profile, view), gauge=gauge)
+        return True
 
     # -- actions --------------------------------------------------------------------------------------
 
@@ -195,6 +220,8 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, Screen):
         self.session.messages.clear()
         self.session.context_start = 0
         self.records.clear()
+        self.message_ids.clear()
+        self.conversation_id = None
         await self.query_one(Transcript).show_welcome(self._welcome_text())
         self._schedule_recount(0)
         self.notify("New chat.", timeout=2)

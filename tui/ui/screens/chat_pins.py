@@ -20,6 +20,7 @@ PREFIX_NOTE = "The next reply re-evaluates the prompt from the pins on (the cach
 class ChatPinsMixin:
     async def set_pins(self, pins: ExampleSet, note: str | None = PREFIX_NOTE) -> None:
         self.session.pins = pins
+        self.persist_settings()
         await self.refresh_pins()
         self._schedule_recount(0)
         if note:
@@ -122,6 +123,7 @@ class ChatPinsMixin:
             if values is None or values[0] == self.session.system_prompt:
                 return
             self.session.system_prompt = values[0]
+            self.persist_settings()
             self._schedule_recount(0)
             self.notify("System prompt changed. The next reply re-evaluates the whole prompt.", timeout=4)
 

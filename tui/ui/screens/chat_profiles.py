@@ -24,6 +24,7 @@ class ChatProfilesMixin:
             self.query_one(ProfileBar).show(self.session.profile)
             return
         self.session.profile = profile
+        self.persist_settings()
         self.query_one(ProfileBar).show(profile)
         self._schedule_recount(0)
 

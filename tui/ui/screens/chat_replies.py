@@ -44,6 +44,8 @@ class ChatRepliesMixin:
                     gauge: GaugeCounts | None = None) -> None:
         self._pending = pending
         self._stream_base = gauge
+        if pending.kind in ("chat", "fork", "regenerate"):
+            self.persist_reply_start(pending.profile.name, replace_last=pending.kind != "chat")
         if gauge is not None:
             self.query_one(ContextGauge).counts = gauge
         self._cancel = threading.Event()
@@ -69,6 +71,8 @@ class ChatRepliesMixin:
         if message.text:
             await pending.view.append(message.text)
             self.query_one(Transcript).follow()
+            if pending.kind != "replay":
+                self.persist_reply_progress(pending.view._raw)
         base = self._stream_base
         if base is not None:
             self.query_one(ContextGauge).counts = GaugeCounts(
@@ -90,10 +94,13 @@ class ChatRepliesMixin:
         else:
             if pending.kind == "fork":
                 self.session.messages.pop()
+                if self.message_ids:
+                    self.message_ids.pop()
                 for view in self.query_one(Transcript).views[-2:-1]:
-                    view.mark_replaced()
+                    view.mark_replaced("replaced by the fork below")
                 notes.append("forked from the inspector")
             self.session.add_reply(result.text, stats)
+            self.message_ids.append(self.persist_reply_end(result.text, stats))
             self.records[len(self.session.messages) - 1] = record
             if result.finish_reason is FinishReason.CANCELLED:
                 self.notify("Reply stopped; the partial text is kept.", timeout=3)
@@ -107,8 +114,9 @@ class ChatRepliesMixin:
         pending = self._pending
         if pending is None:
             return
-        if pending.kind == "chat":
+        if pending.kind in ("chat", "regenerate"):
             self.session.add_reply(pending.view._raw, None)
+            self.message_ids.append(self.persist_reply_end(pending.view._raw, None))
         await pending.view.finish(None, note=f"{pending.kind} error: {message.error}")
         self.notify(message.error, title="Generation failed", severity="error", timeout=10)
         self._end_reply()
@@ -186,17 +194,41 @@ class ChatRepliesMixin:
                 return
             transcript = self.query_one(Transcript)
             self.session.add_user(choice.message)
-            await transcript.add_message(Role.USER, choice.message)
+            self.persist_user(choice.message)
+            await transcript.add_message(Role.USER, choice.message, index=len(self.session.messages) - 1)
             stats = reply_stats(choice.profile, choice.result)
             self.session.add_reply(choice.result.text, stats)
+            self.persist_reply_start(choice.profile.name)
+            self.message_ids.append(self.persist_reply_end(choice.result.text, stats))
             self.records[len(self.session.messages) - 1] = ReplyRecord(
                 choice.prompt, choice.params, choice.profile, choice.result, self.engine.info.path)
-            view = await transcript.add_message(Role.ASSISTANT, choice.result.text.strip())
+            view = await transcript.add_message(Role.ASSISTANT, choice.result.text.strip(),
+                                                index=len(self.session.messages) - 1)
             await view.finish(stats, note="kept from compare", sampled=not choice.profile.is_greedy)
             self.query_one("#input").clear()
             self._schedule_recount(0)
 
         self.app.push_screen(CompareScreen(self.engine, self.profiles, self.session, draft, preselected), kept)
+
+    async def action_regenerate(self) -> None:
+        """Regenerate the last reply with the current profile; the old one is kept as a history branch."""
+        messages = self.session.messages
+        if self.generating or len(messages) < 2 or messages[-1].role is not Role.ASSISTANT:
+            self.notify("There is no finished reply to regenerate.", severity="warning")
+            return
+        old_messages, old_ids = messages[-2:], self.message_ids[-2:]
+        user_id = old_ids[0] if len(old_ids) == 2 else None
+        del messages[-2:]
+        del self.message_ids[-2:]
+        if not await self.send_message(old_messages[0].text, stored_user_id=user_id, kind="regenerate"):
+            messages.extend(old_messages)
+            self.message_ids.extend(old_ids)
+            return
+        self.records.pop(len(messages) - 1, None)
+        transcript = self.query_one(Transcript)
+        for view in transcript.views[:-2]:
+            if view.message_index is not None and view.message_index >= len(messages) - 1:
+                view.mark_replaced("replaced by a regenerated reply below")
 
     async def fork_reply(self, record: ReplyRecord, fork: ForkRequest) -> None:
         """Continue the last reply from the inspector's chosen token: it replaces the last reply."""

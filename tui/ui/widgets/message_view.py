@@ -11,9 +11,11 @@ from tui.core.conversation import ReplyStats, Role
 
 
 class MessageView(Vertical):
-    def __init__(self, role: Role, text: str = "", **kwargs) -> None:
+    def __init__(self, role: Role, text: str = "", index: int | None = None, **kwargs) -> None:
         super().__init__(classes=f"message -{role.value}", **kwargs)
         self.role = role
+        self.message_index = index
+        """Position in the session's messages; None for replays and replaced messages."""
         self._initial = text
         self._stream = None
         self._raw = ""
@@ -53,9 +55,11 @@ class MessageView(Vertical):
         self.add_class("-replay")
         self.query_one(".message-role", Static).update(f"model  (replay with seed {seed}, not added to the chat)")
 
-    def mark_replaced(self) -> None:
+    def mark_replaced(self, why: str) -> None:
         self.add_class("-dropped")
-        self.query_one(".message-role", Static).update("model  (replaced by the fork below)")
+        self.message_index = None
+        label = "you" if self.role is Role.USER else "model"
+        self.query_one(".message-role", Static).update(f"{label}  ({why})")
 
     def mark_out_of_context(self) -> None:
         self.add_class("-dropped")

@@ -4,25 +4,74 @@ scrolled up to read."""
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from tui.core.conversation import Role
 from tui.ui.widgets.message_view import MessageView
 
 
 class Transcript(VerticalScroll):
+    _all: list = []
+    _shown_from: int = 0
+
     async def show_welcome(self, text: str) -> None:
         """A first screen that says what kind of model this is and which keys matter."""
         await self.remove_children()
         await self.mount(Static(text, id="welcome"))
 
-    async def add_message(self, role: Role, text: str = "") -> MessageView:
+    async def add_message(self, role: Role, text: str = "", index: int | None = None) -> MessageView:
         for welcome in self.query("#welcome"):
             await welcome.remove()
-        view = MessageView(role, text)
+        view = MessageView(role, text, index)
         await self.mount(view)
         self.scroll_end(animate=False)
         return view
+
+    async def show_messages(self, messages, window: int = 40) -> None:
+        """Show a resumed chat. Only the last ``window`` messages are mounted at once, so a 2,000-message
+        conversation is interactive at once; "load earlier" mounts more on demand."""
+        await self.remove_children()
+        self._all = list(messages)
+        self._shown_from = max(0, len(self._all) - window)
+        await self._mount_range(self._shown_from, len(self._all))
+        self.scroll_end(animate=False)
+
+    async def _mount_range(self, start: int, end: int, before=None) -> None:
+        views = []
+        for index in range(start, end):
+            message = self._all[index]
+            views.append(MessageView(message.role, message.text.strip(), index))
+        if before is None:
+            await self.mount_all(views)
+        else:
+            await self.mount_all(views, before=before)
+        for view in views:
+            message = self._all[view.message_index]
+            if message.role is Role.ASSISTANT:
+                await view.finish(message.stats, note="" if message.stats else "unfinished (the app was closed)")
+        await self._update_earlier_button()
+
+    async def _update_earlier_button(self) -> None:
+        for old in self.query("#load-earlier"):
+            await old.remove()
+        if self._shown_from > 0:
+            await self.mount(Button(f"▲ show {min(40, self._shown_from)} earlier of {self._shown_from} messages",
+                                    id="load-earlier"), before=0)
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id != "load-earlier":
+            return
+        event.stop()
+        start = max(0, self._shown_from - 40)
+        first = self.query(MessageView).first()
+        end, self._shown_from = self._shown_from, start
+        await self._mount_range(start, end, before=first)
+
+    def retire_from(self, index: int, why: str) -> None:
+        """Dim the views of messages at ``index`` and later: an edit or regenerate replaced them."""
+        for view in self.views:
+            if view.message_index is not None and view.message_index >= index:
+                view.mark_replaced(why)
 
     def follow(self) -> None:
         if self.max_scroll_y - self.scroll_y <= 3:
