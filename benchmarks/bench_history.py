@@ -10,6 +10,7 @@ dir through the public ``HistoryStore`` API; nothing touches the user's history.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import tempfile
@@ -57,6 +58,33 @@ def timed(action, runs: int) -> list[float]:
     return times
 
 
+async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> list[float]:
+    """Time to interactive in the real app on the embedded model: load the chat into the session, mount the
+    transcript (the last 40 messages; earlier ones on demand) and hand control back to the event loop."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import load_engine
+
+    from tui.core.profile_store import ProfileStore
+    from tui.ui.app import AppSettings, ShotglassApp
+
+    engine = load_engine(2)
+    profiles = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")
+    app = ShotglassApp(AppSettings(engine=engine, profiles=profiles, profile=profiles.get("greedy-factual"),
+                                   history=store, resume=False))
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(runs):
+            start = time.perf_counter()
+            await app.screen.open_conversation(conversation)
+            await pilot.pause()
+            times.append(time.perf_counter() - start)
+            assert len(app.screen.session.messages) == 2000
+    engine.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000, help="messages in the history (default 100000)")
@@ -89,6 +117,8 @@ def main() -> None:
         rows.append(("stream update (~2 KB reply)",
                      timed(lambda: store.update_reply_text(reply, streamed[0]), args.runs), "append"))
         rows.append(("start reply", timed(lambda: store.start_reply(chat, "greedy-factual"), args.runs), "append"))
+        rows.append(("UI: open 2,000-message chat, interactive", asyncio.run(ui_open_times(store, long_id, 5)),
+                     "load"))
         store.close()
 
     print(f"history: {args.messages:,} messages, {size_mb:.0f} MB, built in {build_s:.1f} s\n")

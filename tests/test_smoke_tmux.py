@@ -54,3 +54,44 @@ def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> N
         assert not _session_alive(session), "Ctrl+Q did not quit"
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, isolated_dirs) -> None:
+    import os
+    import signal
+
+    from tui.core.conversation import Role
+    from tui.core.history import HistoryStore
+
+    session = f"shotglass-kill-{uuid.uuid4().hex[:8]}"
+    env_args = [arg for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+                for arg in ("-e", f"{key}={cli_env[key]}")]
+    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
+    try:
+        _wait_for(session, r"tokens \(\d+%\)")
+        prompt = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
+        _tmux("send-keys", "-t", session, "-l", prompt)
+        _tmux("send-keys", "-t", session, "Enter")
+        _wait_for(session, r"\b2[0-9], 2[0-9],")  # the greedy count is streaming
+        time.sleep(1.6)
+        pane = int(_tmux("display", "-p", "-t", session, "#{pane_pid}").strip())
+        children = subprocess.run(["pgrep", "-P", str(pane)], capture_output=True, text=True).stdout.split()
+        killed_at = time.time()
+        for pid in [pane, *map(int, children)]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    store = HistoryStore(isolated_dirs.data_dir / "history.sqlite3")
+    try:
+        assert store.notice is None  # the database survived intact
+        (conversation,) = store.list_conversations()
+        user, reply = store.active_messages(conversation.id)
+        assert user.role is Role.USER and user.text == prompt
+        assert reply.role is Role.ASSISTANT and reply.stats is None  # killed mid-reply
+        assert reply.text.strip().startswith("1, 2, 3,") and "20, 21," in reply.text  # the model repeats the count
+        assert killed_at - reply.updated_at <= 1.5, f"last write {killed_at - reply.updated_at:.2f} s before the kill"
+    finally:
+        store.close()

@@ -149,3 +149,24 @@ async def test_a_corrupt_history_is_moved_aside_and_the_app_stays_up(store, tmp_
         assert len(history.list_conversations()) == 1
     finally:
         history.close()
+
+
+async def test_a_long_chat_mounts_its_tail_and_loads_earlier_on_demand(store, history) -> None:
+    from textual.widgets import Button
+
+    from tui.ui.widgets.message_view import MessageView
+
+    chat = history.create_conversation(title="long")
+    for index in range(30):
+        history.add_user_message(chat, f"question {index}")
+        reply = history.start_reply(chat, "greedy-factual")
+        history.update_reply_text(reply, f"answer {index}")
+    async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: len(screen.session.messages) == 60)
+        assert len(screen.query(MessageView)) == 24
+        assert "unfinished" in str(screen.query(".message-stats").last().render())
+        screen.query_one("#load-earlier", Button).press()
+        await wait_for(pilot, lambda: len(screen.query(MessageView)) == 48)
+        first = screen.query(MessageView).first()
+        assert first.message_index == 12

@@ -11,8 +11,10 @@ from tui.core.conversation import ReplyStats, Role
 
 
 class MessageView(Vertical):
-    def __init__(self, role: Role, text: str = "", index: int | None = None, **kwargs) -> None:
+    def __init__(self, role: Role, text: str = "", index: int | None = None, stats_line: str = "",
+                 **kwargs) -> None:
         super().__init__(classes=f"message -{role.value}", **kwargs)
+        self._stats_line = stats_line
         self.role = role
         self.message_index = index
         """Position in the session's messages; None for replays and replaced messages."""
@@ -23,7 +25,7 @@ class MessageView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("you" if self.role is Role.USER else "model", classes="message-role")
         yield Markdown(self._initial, classes="message-body")
-        yield Static("", classes="message-stats")
+        yield Static(self._stats_line, classes="message-stats")
 
     @property
     def body(self) -> Markdown:

@@ -10,6 +10,9 @@ from tui.core.conversation import Role
 from tui.ui.widgets.message_view import MessageView
 
 
+EARLIER_STEP = 24
+
+
 class Transcript(VerticalScroll):
     _all: list = []
     _shown_from: int = 0
@@ -27,7 +30,7 @@ class Transcript(VerticalScroll):
         self.scroll_end(animate=False)
         return view
 
-    async def show_messages(self, messages, window: int = 40) -> None:
+    async def show_messages(self, messages, window: int = 24) -> None:
         """Show a resumed chat. Only the last ``window`` messages are mounted at once, so a 2,000-message
         conversation is interactive at once; "load earlier" mounts more on demand."""
         await self.remove_children()
@@ -40,29 +43,28 @@ class Transcript(VerticalScroll):
         views = []
         for index in range(start, end):
             message = self._all[index]
-            views.append(MessageView(message.role, message.text.strip(), index))
+            stats = ""
+            if message.role is Role.ASSISTANT:
+                stats = message.stats.summary() if message.stats else "unfinished (the app was closed mid-reply)"
+            views.append(MessageView(message.role, message.text.strip(), index, stats_line=stats))
         if before is None:
             await self.mount_all(views)
         else:
             await self.mount_all(views, before=before)
-        for view in views:
-            message = self._all[view.message_index]
-            if message.role is Role.ASSISTANT:
-                await view.finish(message.stats, note="" if message.stats else "unfinished (the app was closed)")
         await self._update_earlier_button()
 
     async def _update_earlier_button(self) -> None:
         for old in self.query("#load-earlier"):
             await old.remove()
         if self._shown_from > 0:
-            await self.mount(Button(f"▲ show {min(40, self._shown_from)} earlier of {self._shown_from} messages",
+            await self.mount(Button(f"▲ show {min(EARLIER_STEP, self._shown_from)} earlier of {self._shown_from} messages",
                                     id="load-earlier"), before=0)
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "load-earlier":
             return
         event.stop()
-        start = max(0, self._shown_from - 40)
+        start = max(0, self._shown_from - EARLIER_STEP)
         first = self.query(MessageView).first()
         end, self._shown_from = self._shown_from, start
         await self._mount_range(start, end, before=first)

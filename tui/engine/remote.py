@@ -1,0 +1,314 @@
+"""The remote engine: a model served by an OpenAI-compatible server on a bigger machine.
+
+Why ``/v1/completions`` with the rendered prompt rather than ``/v1/chat/completions``: the prompt is
+rendered here by the same ``PromptFormat`` the local engine uses, so the gauge counts the very text the
+server evaluates, a base model still gets labelled few-shot pairs, rendering stays append-only (the
+server's prefix cache stays warm), and ``ask``/``eval`` keep their contract.
+
+Why stop strings are matched here, not sent as ``stop``: servers report both end-of-sequence and a stop
+string as ``finish_reason: "stop"`` and cut the stop text, so the reply's reason would be lost. The same
+``StopScanner`` as the local engine holds text back and the stream is closed at the match, which gives
+the same text and reason as a local reply.
+
+Cancel closes the connection between events (a watcher thread also shuts the socket while the server is
+still evaluating the prompt); servers stop generating when the client goes away. Standard library only.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from tui.core.conversation import FinishReason
+from tui.core.errors import ModelError
+from tui.core.prompt import CompletionFormat, PromptFormat
+from tui.core.stops import StopScanner
+from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.engine.estimate import estimate_tokens
+from tui.engine.remote_http import Endpoint, iter_sse, open_request, request_json, transport_error
+from tui.engine.remote_probe import LLAMA_CPP_PYTHON, VLLM, ServerFacts, probe, token_list
+
+DEFAULT_REMOTE_CTX = 2048
+"""Used when the server does not say (llama-cpp-python's server): its own default, the smallest usual one."""
+
+
+class RemoteStreamError(ModelError):
+    """The stream broke mid-reply. The partial text was already delivered through ``on_text``; it is
+    also kept here so a caller that only sees the exception can keep it."""
+
+    def __init__(self, message: str, partial_text: str, completion_tokens: int) -> None:
+        super().__init__(message)
+        self.partial_text = partial_text
+        self.completion_tokens = completion_tokens
+
+
+@dataclass(frozen=True)
+class RemoteModelInfo(ModelInfo):
+    counts_are_estimates: bool = False
+    n_ctx_assumed: bool = False
+
+    def header_line(self) -> str:
+        ctx = f"ctx {self.n_ctx}" + (" (assumed; set --ctx)" if self.n_ctx_assumed else "")
+        counts = " · token counts ≈" if self.counts_are_estimates else ""
+        return f"{self.name} · {ctx} · {self.backend} · {self.prompt_format}{counts}"
+
+
+def _size_label(size: int | None) -> str:
+    if size is None:
+        return "size ?"
+    return f"{size / 2**30:.1f} GiB" if size >= 2**30 else f"{size / 2**20:.0f} MiB"
+
+
+class RemoteEngine:
+    """Implements the ``Engine`` protocol over HTTP; one generation at a time, counting from any thread."""
+
+    def __init__(self, endpoint: str, model: str | None = None, *, n_ctx: int | None = None,
+                 prompt_format: PromptFormat | None = None, api_key: str | None = None,
+                 timeout_s: float = 10.0, read_timeout_s: float = 300.0) -> None:
+        self.endpoint = Endpoint.parse(endpoint)
+        self._api_key = api_key
+        self._timeout_s = timeout_s
+        self._read_timeout_s = read_timeout_s
+        self.facts: ServerFacts = probe(self.endpoint, model, timeout_s=timeout_s, api_key=api_key)
+        self.model = self.facts.model
+        self.server_kind = self.facts.kind
+        self.counts_are_estimates = self.facts.tokenizer is None
+        """No tokenize endpoint: counts are cl100k estimates, and the UI marks them ``≈``."""
+        self.unsupported_params = self.facts.unsupported_params
+        """Sent, but this server may ignore them: the UI lists them instead of dropping them silently."""
+        self.prompt_format, self.format_source = self._resolve_format(prompt_format)
+        resolved_ctx, self.n_ctx_assumed = self._resolve_ctx(n_ctx)
+        name = PurePosixPath(self.model).name.removesuffix(".gguf") or self.model
+        self.info = RemoteModelInfo(
+            path=self.model, name=name, architecture="unknown", size_label=_size_label(self.facts.size_bytes),
+            quantization="unknown", n_ctx=resolved_ctx, n_ctx_train=self.facts.n_ctx_train,
+            backend=f"remote ({self.endpoint.label})", n_threads=0, gpu_layers=0,
+            prompt_format=self.prompt_format.description, counts_are_estimates=self.counts_are_estimates,
+            n_ctx_assumed=self.n_ctx_assumed,
+        )
+        self._lock = threading.RLock()
+        self._serialize = self.server_kind == LLAMA_CPP_PYTHON
+        """llama-cpp-python's server cuts a streaming reply short when any other request arrives (its
+        ``interrupt_requests`` default), so there a recount waits for the reply instead of ending it."""
+        self._closed = False
+
+    def _resolve_format(self, given: PromptFormat | None) -> tuple[PromptFormat, str]:
+        """The caller's format, else the chat template the server reports (llama-server's ``/props``),
+        else a labelled completion transcript: never a guess the user cannot see."""
+        if given is not None:
+            return given, "given"
+        if self.facts.chat_template is not None:
+            from tui.engine.chat_template import ChatTemplateFormat
+
+            return (ChatTemplateFormat(template=self.facts.chat_template, bos_token=self.facts.bos_token,
+                                       eos_token=self.facts.eos_token), "the server's chat template")
+        return CompletionFormat(), "no chat template from the server"
+
+    def _resolve_ctx(self, requested: int | None) -> tuple[int, bool]:
+        served = self.facts.n_ctx
+        if requested is not None:
+            if served is not None and requested > served:
+                raise ModelError(f"--ctx {requested} exceeds the server's context of {served} tokens")
+            return requested, False
+        if served is not None:
+            return served, False
+        return DEFAULT_REMOTE_CTX, True
+
+    def ignored_params(self, params: SamplingParams) -> tuple[str, ...]:
+        """The unsupported parameters this request sets to something other than 'off'."""
+        active = {"top_k": params.top_k > 0, "min_p": params.min_p > 0, "repeat_penalty": params.repeat_penalty != 1.0}
+        return tuple(name for name in self.unsupported_params if active.get(name, True))
+
+    # -- tokens ------------------------------------------------------------------------------------
+
+    def _wire_prompt(self, text: str) -> str:
+        """Servers add BOS themselves; a chat template that writes ``{{ bos_token }}`` would double it."""
+        bos = getattr(self.prompt_format, "bos_token", "")
+        return text[len(bos):] if bos and text.startswith(bos) else text
+
+    def tokenize(self, text: str) -> list[int]:
+        dialect = self.facts.tokenizer
+        if dialect is None:
+            raise ModelError(f"{self.endpoint.url} has no tokenize endpoint")
+        answer = request_json(self.endpoint, "POST", dialect.path, dialect.body(self._wire_prompt(text), self.model),
+                              timeout_s=self._timeout_s, api_key=self._api_key)
+        tokens = token_list(answer)
+        if tokens is None:
+            raise ModelError(f"{self.endpoint.url} sent an unexpected answer to POST {dialect.path}")
+        return tokens
+
+    def count_tokens(self, text: str) -> int:
+        """Exact (the server's tokenizer, with the BOS it adds) where it has one; else ≈ cl100k."""
+        if self.facts.tokenizer is None:
+            return estimate_tokens(self._wire_prompt(text))
+        if self._serialize:
+            with self._lock:
+                return len(self.tokenize(text))
+        return len(self.tokenize(text))
+
+    # -- generation --------------------------------------------------------------------------------
+
+    def _request_body(self, prompt: str, params: SamplingParams) -> dict:
+        body = {
+            "model": self.model, "prompt": prompt, "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature, "top_p": params.top_p, "seed": params.seed, "stream": True,
+            "stream_options": {"include_usage": True}, "top_k": params.top_k, "min_p": params.min_p,
+        }
+        if self.server_kind == VLLM:
+            body["top_k"] = params.top_k if params.top_k > 0 else -1
+            body["repetition_penalty"] = params.repeat_penalty
+        else:
+            body["repeat_penalty"] = params.repeat_penalty
+        return body
+
+    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
+                 cancel: threading.Event, reuse_limit: int | None = None,
+                 forced: tuple[int, ...] = ()) -> GenerationResult:
+        """``reuse_limit`` cannot be honoured remotely (the server owns its cache); an exact replay is
+        as exact as the server's prefix cache makes it. The result has no token ids (``tokens`` is
+        empty: OpenAI streams carry text), so the inspector and fork-from-token stay local features."""
+        if forced:
+            raise ModelError("forking from a token needs the local engine: a remote server's reply has no "
+                             "token ids")
+        with self._lock:
+            if self._closed:
+                raise ModelError("the remote engine was closed")
+            prompt_tokens = self.count_tokens(prompt)
+            if not self.counts_are_estimates and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
+                raise ModelError(f"prompt of {prompt_tokens} tokens plus {params.max_new_tokens} new tokens exceeds "
+                                 f"the context of {self.info.n_ctx}")
+            body = self._request_body(self._wire_prompt(prompt), params)
+            start = time.perf_counter()
+            stream = _Stream(StopScanner(params.stop), on_text)
+            try:
+                exchange = open_request(self.endpoint, "POST", "/v1/completions", body, timeout_s=self._timeout_s,
+                                        read_timeout_s=self._read_timeout_s, api_key=self._api_key, cancel=cancel)
+            except ModelError:
+                if not cancel.is_set():
+                    raise
+            else:
+                content_type = exchange.response.getheader("Content-Type") or ""
+                try:
+                    stream.read(exchange.response, cancel, is_sse="event-stream" in content_type)
+                except (OSError, http.client.HTTPException) as error:
+                    if not cancel.is_set():
+                        stream.error = transport_error(self.endpoint, error, self._read_timeout_s)
+                finally:
+                    exchange.close()
+            end = time.perf_counter()
+            return self._finish(stream, params, cancel, prompt_tokens, start, end)
+
+    def _finish(self, stream: "_Stream", params: SamplingParams, cancel: threading.Event, prompt_tokens: int,
+                start: float, end: float) -> GenerationResult:
+        if cancel.is_set():
+            finish = FinishReason.CANCELLED
+        elif stream.scanner.stopped:
+            finish = FinishReason.STOP_STRING
+        elif stream.error is None and stream.server_finish == "length":
+            finish = FinishReason.LENGTH
+        elif stream.error is None and stream.server_finish is not None:
+            finish = FinishReason.LENGTH if stream.completion >= params.max_new_tokens else FinishReason.END_OF_SEQUENCE
+        else:
+            finish = None
+        if finish is not FinishReason.STOP_STRING:
+            tail = stream.scanner.flush()
+            if tail:
+                stream.on_text(tail, stream.completion)
+        if finish is None:
+            reason = stream.error or ModelError(
+                f"{self.endpoint.url} ended the reply without a finish reason (llama-cpp-python's server does "
+                f"that when another request arrives; start it with --interrupt_requests False)" if stream.done
+                else f"{self.endpoint.url} closed the stream mid-reply")
+            raise RemoteStreamError(f"{reason} (after {stream.completion} tokens; the partial reply is kept)",
+                                    stream.scanner.emitted, stream.completion)
+        completion = stream.completion
+        usage = stream.usage
+        if finish is not FinishReason.CANCELLED and finish is not FinishReason.STOP_STRING:
+            completion = _positive(usage.get("completion_tokens")) or completion
+        prompt_tokens = _positive(usage.get("prompt_tokens")) or prompt_tokens
+        evaluated = _positive(stream.timings.get("prompt_n")) or prompt_tokens
+        first_at = stream.first_at if stream.first_at is not None else end
+        decode_time = end - first_at
+        return GenerationResult(
+            text=stream.scanner.emitted, finish_reason=finish, prompt_tokens=prompt_tokens,
+            evaluated_prompt_tokens=min(evaluated, prompt_tokens), completion_tokens=completion,
+            ttft_s=first_at - start,
+            tokens_per_s=(stream.completion - 1) / decode_time if stream.completion > 1 and decode_time > 0 else 0.0,
+            seed=params.seed,
+        )
+
+    def close(self) -> None:
+        """Waits for a running generation (cancel it first); nothing is held between requests."""
+        with self._lock:
+            self._closed = True
+
+
+class _Stream:
+    """The state of one streamed reply, filled event by event."""
+
+    def __init__(self, scanner: StopScanner, on_text: TextCallback) -> None:
+        self.scanner = scanner
+        self.on_text = on_text
+        self.completion = 0
+        self.first_at: float | None = None
+        self.server_finish: str | None = None
+        self.done = False
+        self.usage: dict = {}
+        self.timings: dict = {}
+        self.error: ModelError | None = None
+
+    def read(self, response: http.client.HTTPResponse, cancel: threading.Event, *, is_sse: bool) -> None:
+        if not is_sse:  # a server that ignored stream=true and answered with one JSON completion
+            self._event("message", response.read().decode("utf-8", errors="replace"))
+            self.done = self.error is None
+            return
+        for event, data in iter_sse(response):
+            if cancel.is_set():
+                return
+            if event != "error" and data.strip() == "[DONE]":
+                self.done = True
+                return
+            self._event(event, data)
+            if self.error is not None or self.scanner.stopped:
+                return
+
+    def _event(self, event: str, data: str) -> None:
+        try:
+            payload = json.loads(data)
+        except json.JSONDecodeError:
+            snippet = " ".join(data.split())[:60]
+            self.error = ModelError(f"the server sent malformed JSON in the stream: {snippet!r}")
+            return
+        if event == "error" or (isinstance(payload, dict) and "error" in payload):
+            detail = payload.get("error", payload) if isinstance(payload, dict) else payload
+            if isinstance(detail, dict):
+                detail = detail.get("message") or detail
+            self.error = ModelError(f"the server reported an error mid-reply: {' '.join(str(detail).split())[:300]}")
+            return
+        if not isinstance(payload, dict):
+            self.error = ModelError("the server sent an unexpected event in the stream (not a JSON object)")
+            return
+        if isinstance(payload.get("usage"), dict):
+            self.usage = payload["usage"]
+        if isinstance(payload.get("timings"), dict):
+            self.timings = payload["timings"]
+        choices = payload.get("choices")
+        if not isinstance(choices, list) or not choices:
+            return
+        choice = choices[0] if isinstance(choices[0], dict) else {}
+        text = choice.get("text")
+        if isinstance(text, str) and text:
+            if self.first_at is None:
+                self.first_at = time.perf_counter()
+            self.completion += 1
+            self.on_text(self.scanner.feed(text), self.completion)
+        if isinstance(choice.get("finish_reason"), str):
+            self.server_finish = choice["finish_reason"]
+
+
+def _positive(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
