@@ -46,6 +46,10 @@ def _number(text: str) -> float:
 def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool = False) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", type=Path, default=default, help="GGUF file (default: the embedded Gemma 3 270M)")
+    group.add_argument("--endpoint", default=default,
+                       help="an OpenAI-compatible server (llama-server, vLLM, llama-cpp-python's server) instead "
+                            "of a local model, e.g. http://127.0.0.1:8080")
+    group.add_argument("--remote-model", default=default, help="model name to request from --endpoint")
     group.add_argument("--ctx", type=_int_in(MIN_CTX, MAX_CTX, "--ctx"), default=default,
                        help="context size in tokens (default: the model's trained context, at most 8192)")
     group.add_argument("--threads", type=_int_in(1, 1024, "--threads"), default=default,
@@ -97,8 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("path", help="where profiles live")
 
     from tui.commands.history import register as register_history
+    from tui.commands.models import register as register_models
 
     register_history(commands)
+    register_models(commands)
 
     tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
     tokens.add_argument("file", help="text file, or '-' for standard input")
@@ -143,6 +149,11 @@ def load_engine(args: argparse.Namespace, paths: AppPaths):
     from tui.engine.embedded import embedded_model_path
     from tui.engine.llama import LlamaEngine, LoadOptions
 
+    endpoint = getattr(args, "endpoint", None)
+    if endpoint:
+        from tui.engine.remote import RemoteEngine
+
+        return RemoteEngine(endpoint, getattr(args, "remote_model", None), n_ctx=getattr(args, "ctx", None))
     model = getattr(args, "model", None)
     if model is None:
         model = embedded_model_path(paths.models_cache_dir)
@@ -180,6 +191,11 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                            pins=_example_set(args))
         finally:
             engine.close()
+    if args.command == "models":
+        from tui.commands.models import run_models
+        from tui.engine.embedded import embedded_model_path
+
+        return run_models(args, paths, embedded_model_path(paths.models_cache_dir))
     if args.command == "history":
         from tui.commands.history import run_history
 
