@@ -291,3 +291,54 @@ def test_fork_continues_from_the_chosen_token(engine) -> None:
     assert fork.tokens[: position + 1] == forced
     assert fork.text.startswith(engine.detokenize(list(forced)))
     assert fork.text != result.text
+
+
+def test_switching_models_back_and_forth_returns_memory(model_path: Path, tmp_path: Path) -> None:
+    import gc
+    import shutil
+
+    from tui.core.hardware import resident_memory_bytes
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    other = tmp_path / "copy.gguf"
+    shutil.copyfile(model_path, other)  # a second, distinct file: two models to switch between
+    log = tmp_path / "log.txt"
+
+    def load(path: Path) -> LlamaEngine:
+        engine = LlamaEngine(LoadOptions(model_path=path, n_ctx=512, log_file=log))
+        engine.count_tokens("warm up the vocabulary")
+        return engine
+
+    current = load(model_path)
+    baseline = resident_memory_bytes()
+    for index in range(10):
+        current.close()
+        del current
+        gc.collect()
+        current = load(other if index % 2 == 0 else model_path)
+    current.close()
+    del current
+    gc.collect()
+    after_close = resident_memory_bytes()
+    current = load(model_path)
+    after = resident_memory_bytes()
+    current.close()
+    assert after <= baseline * 1.10, f"RSS {after / 2**20:.0f} MiB after 10 switches vs {baseline / 2**20:.0f} MiB"
+    assert after_close < after  # closing really frees the model
+
+
+def test_a_model_too_big_for_memory_is_refused_with_the_numbers(model_path: Path) -> None:
+    from tui.engine.llama import check_fits_in_memory
+
+    with pytest.raises(ModelError, match=r"needs at least 0\.2 GiB .* only 0\.1 GiB is available"):
+        check_fits_in_memory(model_path, available=100 * 2**20)
+    check_fits_in_memory(model_path, available=None)  # unknown: no refusal
+
+
+def test_header_names_the_backend(engine) -> None:
+    from tui.engine.llama import gpu_offload_supported
+
+    if gpu_offload_supported():
+        assert "layers" in engine.info.backend
+    else:
+        assert engine.info.backend == "CPU-only build"

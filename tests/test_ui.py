@@ -165,3 +165,11 @@ async def test_broken_user_profile_is_reported_and_current_kept(store: ProfileSt
         assert app.screen.session.profile.name == "greedy-factual"
         assert app.screen.query_one(ProfileBar)._current.name == "greedy-factual"
         assert (store.user_dir / "broken.toml").read_text().endswith("-3\n")
+
+
+def test_gauge_marks_estimates() -> None:
+    from tui.core.budget import GaugeCounts
+
+    counts = GaugeCounts(system=1, pins=0, history=10, draft=2, reserve=100, n_ctx=2048)
+    assert "≈113 / 2,048" in ContextGauge.render_counts(counts, 100, estimated=True).plain
+    assert "≈" not in ContextGauge.render_counts(counts, 100).plain

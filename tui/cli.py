@@ -143,6 +143,34 @@ def _resolve_profile(store: ProfileStore, args: argparse.Namespace, name: str | 
     return profile
 
 
+def model_loader(args: argparse.Namespace, paths: AppPaths):
+    """What the app calls to switch models: the same options as the command line, another file."""
+    def load(path: Path, gpu_layers: int | None):
+        switched = argparse.Namespace(**{**vars(args), "model": path, "gpu_layers": gpu_layers, "endpoint": None,
+                                         "ctx": None})
+        return load_engine(switched, paths)
+    return load
+
+
+def _gpu_note() -> str:
+    from tui.engine.llama import gpu_backend_names, gpu_offload_supported
+
+    if not gpu_offload_supported():
+        return "this llama.cpp build is CPU-only (see the README to build it with CUDA, Metal or Vulkan)"
+    return f"auto = all layers on {'/'.join(gpu_backend_names()) or 'the GPU'}; 0 = CPU only"
+
+
+def model_scanner(paths: AppPaths):
+    def scan() -> list:
+        from tui.core.model_scan import scan_models
+        from tui.core.model_sources import default_sources, read_folder_config
+
+        embedded = paths.models_cache_dir / "gemma-3-270m-q4_k_m.gguf"
+        return scan_models(default_sources(embedded if embedded.exists() else None,
+                                           read_folder_config(paths.config_dir)))
+    return scan
+
+
 def load_engine(args: argparse.Namespace, paths: AppPaths):
     """Load the llama.cpp engine for the options given. Imported lazily: ``--help`` stays instant."""
     from tui.core.hardware import physical_cores
@@ -246,9 +274,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
 
         history = HistoryStore.for_paths(paths)
         resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
+        local = not getattr(args, "endpoint", None)
         app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins,
-                                       estimate=estimate_tokens, history=history, resume=resume))
+                                       estimate=estimate_tokens, history=history, resume=resume,
+                                       load_model=model_loader(args, paths) if local else None,
+                                       scan_models=model_scanner(paths) if local else None,
+                                       gpu_note=_gpu_note() if local else ""))
         app.run()
+        engine = app.engine
     finally:
         engine.close()
         if "history" in locals():

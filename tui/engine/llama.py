@@ -22,6 +22,7 @@ import llama_cpp
 from tui.core.conversation import FinishReason
 from tui.core.errors import ModelError
 from tui.core.gguf import GgufInfo, read_gguf_info
+from tui.core.hardware import available_memory_bytes
 from tui.core.inspector import PositionScores
 from tui.core.profile import DecodingProfile
 from tui.core.prompt import CompletionFormat, PromptFormat
@@ -65,6 +66,28 @@ def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
 
+GPU_BACKENDS = ("CUDA", "Metal", "Vulkan", "ROCm", "HIP", "SYCL", "OpenCL", "MUSA", "CANN", "Kompute")
+
+
+def gpu_backend_names() -> list[str]:
+    """Which GPU backends this llama.cpp build has, read from its system-info line (``CUDA : ARCHS = ...``)."""
+    info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
+    names = [segment.split(":")[0].strip() for segment in info.split("|") if ":" in segment]
+    return [name for name in names if any(name.upper().startswith(gpu.upper()) for gpu in GPU_BACKENDS)]
+
+
+def check_fits_in_memory(path: Path, available: int | None) -> None:
+    """Refuse, with the numbers, a model whose weights alone exceed the memory that is free right now.
+
+    llama.cpp mmaps the file, so an oversized model would not fail at load: it would page-thrash the
+    machine. The KV cache comes on top, so this check is a floor, not a promise."""
+    size = path.stat().st_size
+    if available is not None and size > available:
+        raise ModelError(f"{path.name} needs at least {size / 2**30:.1f} GiB of memory for its weights; only "
+                         f"{available / 2**30:.1f} GiB is available. Close other programs or pick a smaller "
+                         "quantization")
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     model_path: Path
@@ -88,6 +111,8 @@ class LlamaEngine:
         gguf = read_gguf_info(options.model_path)
         n_ctx = resolve_n_ctx(gguf, options.n_ctx)
         offload = gpu_offload_supported()
+        if not offload or options.gpu_layers == 0:
+            check_fits_in_memory(options.model_path, available_memory_bytes())
         gpu_layers = options.gpu_layers if options.gpu_layers is not None else (-1 if offload else 0)
         if options.log_file is not None:
             route_llama_log(options.log_file)
@@ -122,9 +147,12 @@ class LlamaEngine:
         self._add_bos = bool(self._llm._model.add_bos_token())
         self._bos_text = self._token_text(self._llm.token_bos())
         self.prompt_format = self._resolve_format(gguf)
-        backend = "CPU"
-        if offload and gpu_layers != 0:
-            backend = f"GPU ({'all' if gpu_layers < 0 else gpu_layers} layers)"
+        if not offload:
+            backend = "CPU-only build"
+        elif gpu_layers == 0:
+            backend = f"CPU ({'/'.join(gpu_backend_names()) or 'GPU'} available, 0 layers offloaded)"
+        else:
+            backend = f"{'/'.join(gpu_backend_names()) or 'GPU'} ({'all' if gpu_layers < 0 else gpu_layers} layers)"
         self.info = ModelInfo(
             path=str(options.model_path),
             name=gguf.name,

@@ -28,6 +28,11 @@ class AppSettings:
     """A ``HistoryStore``; None keeps nothing (tests, screenshots)."""
     resume: bool = True
     """Reopen the last conversation on start."""
+    load_model: Callable | None = None
+    """(path, gpu_layers) -> Engine, for switching models in the app; None disables the model picker."""
+    scan_models: Callable | None = None
+    """() -> list of ModelEntry/SkippedFile: the GGUFs on this machine."""
+    gpu_note: str = ""
     """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
 
 
@@ -38,8 +43,11 @@ class ShotglassApp(App):
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
         self.settings = settings
+        self.engine = settings.engine
+        """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""
 
     def get_default_screen(self) -> Screen:
         settings = self.settings
         return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt,
-                          settings.pins, settings.estimate, settings.history, settings.resume)
+                          settings.pins, settings.estimate, settings.history, settings.resume,
+                          settings.load_model, settings.scan_models, settings.gpu_note)

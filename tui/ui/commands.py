@@ -12,6 +12,8 @@ class ChatCommands(Provider):
         screen = self.screen
         entries = [
             ("New chat", "Clear the conversation (system prompt and profile stay)", screen.action_new_chat),
+            ("Switch model", "Pick a GGUF from this machine (HF cache, LM Studio, Ollama, your folders)",
+             screen.action_pick_model),
             ("Saved conversations", "Browse, search, resume, rename, delete or export past chats",
              screen.action_history),
             ("Regenerate last reply", "Run the last message again with the current profile",

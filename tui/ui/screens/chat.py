@@ -35,6 +35,7 @@ from tui.ui.widgets.context_gauge import ContextGauge
 from tui.ui.widgets.header_bar import HeaderBar
 from tui.ui.widgets.profile_bar import ProfileBar
 from tui.ui.screens.chat_history import ChatHistoryMixin
+from tui.ui.screens.chat_models import ChatModelsMixin
 from tui.ui.screens.chat_pins import ChatPinsMixin
 from tui.ui.screens.chat_profiles import ChatProfilesMixin
 from tui.ui.screens.chat_replies import ChatRepliesMixin, PendingReply
@@ -44,7 +45,7 @@ from tui.ui.widgets.transcript import Transcript
 GAUGE_DEBOUNCE_S = 0.12
 
 
-class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistoryMixin, Screen):
+class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistoryMixin, ChatModelsMixin, Screen):
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("f2", "cycle_profile", "Profile"),
@@ -55,6 +56,7 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
         Binding("f7", "show_prompt", "Prompt", priority=True),  # over TextArea's select-all
         Binding("f8", "inspect", "Inspect"),
         Binding("f9", "compare", "Compare"),
+        Binding("f10", "pick_model", "Model"),
         Binding("ctrl+r", "replay", "Replay", show=False),
         Binding("ctrl+n", "new_chat", "New chat", show=False),
         Binding("ctrl+o", "history", "History"),
@@ -66,7 +68,7 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
 
     def __init__(self, engine: Engine, profiles: ProfileStore, profile: DecodingProfile, system_prompt: str = "",
                  pins: ExampleSet | None = None, estimate: Callable[[str], int] | None = None,
-                 history=None, resume: bool = False):
+                 history=None, resume: bool = False, load_model=None, scan_models=None, gpu_note: str = ""):
         super().__init__()
         self.engine = engine
         self.profiles = profiles
@@ -74,6 +76,9 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
         self.profile_names = profiles.names()
         self.estimate = estimate
         self.history = history
+        self.load_model = load_model
+        self.scan_models = scan_models
+        self.gpu_note = gpu_note
         self.resume = resume
         self.conversation_id: int | None = None
         self.message_ids: list[int | None] = []
@@ -99,6 +104,11 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
 
     async def on_mount(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info)
+        self.query_one(ContextGauge).estimated = bool(getattr(self.engine, "counts_are_estimates", False))
+        ignored = getattr(self.engine, "unsupported_params", ())
+        if ignored:
+            self.notify(f"This server may ignore: {', '.join(ignored)}. Profiles still send them.",
+                        title="Remote endpoint", timeout=10)
         await self.query_one(Transcript).show_welcome(self._welcome_text())
         await self.refresh_pins()
         if self.session.pins.examples:
@@ -128,7 +138,8 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
         return (f"{kind}\n\nEnter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · "
                 "F3 edit it · F4 pinned examples · F5 pin the last exchange · F6 system prompt · F7 show the "
                 "exact prompt · F8 inspect token probabilities · F9 compare profiles side by side · Ctrl+R replay · "
-                "Ctrl+G regenerate · Ctrl+T edit a message · Ctrl+O saved chats · Ctrl+P everything else.\n"
+                "F10 switch model · Ctrl+G regenerate · Ctrl+T edit a message · Ctrl+O saved chats · "
+                "Ctrl+P everything else.\n"
                 "The gauge below counts the exact tokens the model will see.")
 
     @property

@@ -23,20 +23,25 @@ SEGMENTS = (
 
 class ContextGauge(Static):
     counts: reactive[GaugeCounts | None] = reactive(None)
+    estimated: bool = False
+    """True when the engine has no exact tokenizer (a remote server without /tokenize): numbers get ≈."""
 
     def watch_counts(self, counts: GaugeCounts | None) -> None:
         self.set_class(counts is not None and counts.level == "warn", "-warn")
         self.set_class(counts is not None and counts.level == "danger", "-danger")
-        self.update(self.render_counts(counts, max(self.size.width - 2, 20)))
+        self.update(self.render_counts(counts, max(self.size.width - 2, 20), self.estimated))
 
     def on_resize(self) -> None:
-        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20)))
+        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated))
 
     @staticmethod
-    def render_counts(counts: GaugeCounts | None, width: int) -> Text:
+    def render_counts(counts: GaugeCounts | None, width: int, estimated: bool = False) -> Text:
         if counts is None:
             return Text("context: counting…", style="dim")
-        summary = f" {counts.used:,} / {counts.n_ctx:,} tokens ({counts.fraction:.0%}) "
+        approx = "≈" if estimated else ""
+        summary = f" {approx}{counts.used:,} / {counts.n_ctx:,} tokens ({counts.fraction:.0%}) "
+        if estimated:
+            summary += "estimate (cl100k) "
         bar_width = max(10, width - len(summary) - 9)
         text = Text("context ")
         used_cells = 0
