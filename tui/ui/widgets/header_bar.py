@@ -13,7 +13,11 @@ class HeaderBar(Static):
         line = Text()
         line.append(" shotglass ", style="bold reverse")
         line.append(f"  {info.name}", style="bold")
-        line.append(f" · {info.quantization} {info.size_label} · ctx {info.n_ctx:,} · {info.backend}, "
-                    f"{info.n_threads} thread{'s' if info.n_threads != 1 else ''} · ")
+        if info.quantization not in ("", "unknown"):
+            line.append(f" · {info.quantization} {info.size_label}")
+        line.append(f" · ctx {info.n_ctx:,} · {info.backend}")
+        if info.n_threads > 0:  # a remote server's threads are its own business
+            line.append(f", {info.n_threads} thread{'s' if info.n_threads != 1 else ''}")
+        line.append(" · ")
         line.append(info.prompt_format, style="italic")
         self.update(line)
