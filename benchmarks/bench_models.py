@@ -102,6 +102,29 @@ def run(engine, n: int) -> tuple[float, int, str, float, float]:
     return wall, result.completion_tokens, result.finish_reason.value, result.tokens_per_s, result.ttft_s
 
 
+def time_switches(model: Path, threads: int, runs: int) -> list[float]:
+    """What a model switch in the app costs: close the loaded model, load the other file (a copy, so the
+    page cache holds both and the figure is the load itself, not the disk)."""
+    import tempfile
+
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    with tempfile.TemporaryDirectory(prefix="shotglass-switch-") as folder:
+        other = Path(folder) / "other.gguf"
+        shutil.copyfile(model, other)
+        log = Path(folder) / "llama.log"
+        engine = LlamaEngine(LoadOptions(model_path=model, n_threads=threads, log_file=log))
+        times = []
+        for index in range(runs):
+            start = time.perf_counter()
+            engine.close()
+            engine = LlamaEngine(LoadOptions(model_path=other if index % 2 == 0 else model, n_threads=threads,
+                                             log_file=log))
+            times.append(time.perf_counter() - start)
+        engine.close()
+    return times
+
+
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side (default 5)")
@@ -134,6 +157,8 @@ def main() -> None:
         print(f"{label:<36} {wall:>9.3f} {wall / files * 1000:>8.2f} {listed:>7} {skipped:>8}")
     print(f"{'one header read (read_gguf_info)':<36} {median(header_reads):>9.4f} {median(header_reads) * 1000:>8.2f}")
     print(f"{'one llama.cpp load (LlamaEngine)':<36} {load_s:>9.3f}")
+    switches = time_switches(model, args.threads, 6)
+    print(f"{'switch model (close + load, two files)':<36} {median(switches):>9.3f}   (median of {len(switches)})")
 
     process, url, log = start_server(model, args.threads)
     try:
