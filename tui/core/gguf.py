@@ -112,12 +112,6 @@ class _Reader:
         self.offset = end
         return raw.decode("utf-8", errors="replace")
 
-    def skip_string(self) -> None:
-        length = self.take("<Q")
-        self.offset += length
-        if self.offset > len(self.buffer):
-            raise _Truncated
-
     def value(self, value_type: int) -> Any:
         if value_type in _SCALARS:
             return self.take(_SCALARS[value_type])

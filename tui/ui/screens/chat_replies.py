@@ -72,7 +72,7 @@ class ChatRepliesMixin:
             await pending.view.append(message.text)
             self.query_one(Transcript).follow()
             if pending.kind != "replay":
-                self.persist_reply_progress(pending.view._raw)
+                self.persist_reply_progress(pending.view.raw_text)
         base = self._stream_base
         if base is not None:
             self.query_one(ContextGauge).counts = GaugeCounts(
@@ -115,8 +115,8 @@ class ChatRepliesMixin:
         if pending is None:
             return
         if pending.kind in ("chat", "regenerate"):
-            self.session.add_reply(pending.view._raw, None)
-            self.message_ids.append(self.persist_reply_end(pending.view._raw, None))
+            self.session.add_reply(pending.view.raw_text, None)
+            self.message_ids.append(self.persist_reply_end(pending.view.raw_text, None))
         await pending.view.finish(None, note=f"{pending.kind} error: {message.error}")
         self.notify(message.error, title="Generation failed", severity="error", timeout=10)
         self._end_reply()

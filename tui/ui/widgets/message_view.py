@@ -31,6 +31,11 @@ class MessageView(Vertical):
     def body(self) -> Markdown:
         return self.query_one(".message-body", Markdown)
 
+    @property
+    def raw_text(self) -> str:
+        """The reply text streamed so far (what a stop or a crash would keep)."""
+        return self._raw
+
     async def append(self, text: str) -> None:
         if not self._raw:
             text = text.lstrip()  # the completion format's reply starts with the space after the label
