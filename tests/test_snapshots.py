@@ -21,12 +21,19 @@ def _app(store: ProfileStore) -> ShotglassApp:
     return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
 
 
+async def _steady(pilot) -> None:
+    """A blinking cursor would make the picture depend on the millisecond it is taken."""
+    pilot.app.screen.query_one("#input").cursor_blink = False
+    await pilot.pause()
+
+
 def test_empty_chat(snap_compare, store: ProfileStore) -> None:
-    assert snap_compare(_app(store), terminal_size=(100, 28))
+    assert snap_compare(_app(store), terminal_size=(100, 28), run_before=_steady)
 
 
 def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> None:
     async def converse(pilot) -> None:
+        await _steady(pilot)
         await pilot.click("#input")
         await pilot.press(*"Capital?", "enter")
         for _ in range(100):
@@ -34,6 +41,11 @@ def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> Non
             if len(pilot.app.screen.session.messages) == 2:
                 break
         await pilot.press(*"And Italy")
-        await pilot.pause(0.4)
+        gauge = pilot.app.screen.query_one("#gauge")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if gauge.counts is not None and gauge.counts.draft > 0:
+                break
+        await pilot.pause(0.1)
 
     assert snap_compare(_app(store), terminal_size=(100, 28), run_before=converse)
