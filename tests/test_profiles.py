@@ -120,7 +120,7 @@ def test_crash_mid_save_leaves_the_old_file_whole(store: ProfileStore, monkeypat
         raise OSError("disk full")
 
     monkeypatch.setattr(atomic.os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(ProfileError, match="cannot write: disk full"):
         store.save(DecodingProfile(name="keep", temperature=0.9), force=True)
     assert (store.user_dir / "keep.toml").read_text() == before
     assert sorted(os.listdir(store.user_dir)) == ["keep.toml"]

@@ -114,7 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _read_text_arg(value: str, what: str) -> str:
     if value == "-":
-        return sys.stdin.read()
+        try:
+            return sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("standard input is not UTF-8 text") from None
     if what == "file":
         path = Path(value)
         try:
@@ -146,8 +149,7 @@ def _resolve_profile(store: ProfileStore, args: argparse.Namespace, name: str | 
 def model_loader(args: argparse.Namespace, paths: AppPaths):
     """What the app calls to switch models: the same options as the command line, another file."""
     def load(path: Path, gpu_layers: int | None):
-        switched = argparse.Namespace(**{**vars(args), "model": path, "gpu_layers": gpu_layers, "endpoint": None,
-                                         "ctx": None})
+        switched = argparse.Namespace(**{**vars(args), "model": path, "gpu_layers": gpu_layers, "endpoint": None})
         return load_engine(switched, paths)
     return load
 

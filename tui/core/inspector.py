@@ -33,6 +33,8 @@ class PositionScores:
     """How many of the sorted candidates survive each step, in chain order (each <= the previous)."""
     lse_survivors_at_temperature: float
     """log-sum-exp of logits / T over the survivors: what the final draw normalises over."""
+    chosen_rank: int = 0
+    """The chosen token's true rank (0 = most probable), also when it lies beyond the shown candidates."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ def analyze(scores: PositionScores, profile: DecodingProfile) -> list[CandidateR
     greedy = profile.is_greedy
     temperature = profile.temperature or 1.0
     rows = []
-    for rank, (token, text, logit) in enumerate(scores.candidates):
+    for index, (token, text, logit) in enumerate(scores.candidates):
+        rank = scores.chosen_rank if token == scores.chosen else index
         reason = cut_reason(rank, scores, greedy)
         if reason is not None:
             final = 0.0

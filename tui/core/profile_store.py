@@ -11,7 +11,7 @@ from enum import Enum
 from importlib import resources
 from pathlib import Path
 
-from tui.core.atomic import write_text_atomic
+from tui.core.atomic import write_text_atomic as _write_atomic
 from tui.core.errors import ProfileError
 from tui.core.profile import DecodingProfile, profile_to_toml, read_profile_file, validate_name
 
@@ -29,6 +29,14 @@ class ProfileEntry:
     profile: DecodingProfile
     source: ProfileSource
     path: Path
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """An unwritable destination is the user's to fix: one line naming it, never a traceback."""
+    try:
+        _write_atomic(path, text)
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot write: {error.strerror or error}") from None
 
 
 def builtin_profiles_dir() -> Path:

@@ -12,7 +12,12 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from tui.core.errors import UserError
 from tui.core.prompt import PromptParts, to_chat_turns
+
+
+class TemplateError(UserError):
+    """The model's chat template refused the conversation (e.g. roles that do not alternate) or is broken."""
 
 
 def _raise_exception(message: str) -> None:
@@ -30,7 +35,11 @@ class ChatTemplateFormat:
     def __post_init__(self) -> None:
         env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
                                             loader=jinja2.BaseLoader())
-        object.__setattr__(self, "_compiled", env.from_string(self.template))
+        try:
+            compiled = env.from_string(self.template)
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"the model's chat template does not compile: {error}") from None
+        object.__setattr__(self, "_compiled", compiled)
 
     @property
     def description(self) -> str:
@@ -38,13 +47,18 @@ class ChatTemplateFormat:
 
     def render(self, parts: PromptParts) -> str:
         turns = [{"role": turn.role, "content": turn.content} for turn in to_chat_turns(parts)]
-        return self._compiled.render(
-            messages=turns,
-            bos_token=self.bos_token,
-            eos_token=self.eos_token,
-            add_generation_prompt=parts.new_message is not None,
-            raise_exception=_raise_exception,
-        )
+        try:
+            return self._compiled.render(
+                messages=turns,
+                bos_token=self.bos_token,
+                eos_token=self.eos_token,
+                add_generation_prompt=parts.new_message is not None,
+                raise_exception=_raise_exception,
+            )
+        except jinja2.exceptions.SecurityError:
+            raise
+        except jinja2.TemplateError as error:
+            raise TemplateError(f"the model's chat template refused this conversation: {error}") from None
 
     def stop_strings(self, parts: PromptParts) -> tuple[str, ...]:
         return self.extra_stops

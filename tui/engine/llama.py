@@ -306,7 +306,8 @@ class LlamaEngine:
             if not cancel.is_set():
                 raise ModelError(f"llama.cpp failed during generation: {error}") from None
             finish = FinishReason.CANCELLED
-            llm.n_tokens = 0
+            # n_tokens only advances after a successful decode, and the next eval() first removes every
+            # KV cell past it: the prefix evaluated before the abort stays valid and reusable.
             llm._requires_eval = True
         finally:
             stream.close()

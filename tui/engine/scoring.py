@@ -77,4 +77,5 @@ def score_position(logits: np.ndarray, chosen: int, position: int, profile: Deco
         kept_top_p=kept_p,
         kept_min_p=kept_min,
         lse_survivors_at_temperature=_lse(survivors / temperature),
+        chosen_rank=int((logits > logits[chosen]).sum()),
     )

@@ -32,3 +32,5 @@ class GaugeMeasured(Message):
     counts: GaugeCounts
     cache: PrefixCounts
     draft: str
+    engine: object = None
+    """The engine that counted: a result from a model switched away from is dropped."""

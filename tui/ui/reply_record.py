@@ -16,7 +16,10 @@ class ReplyRecord:
     profile: DecodingProfile
     result: GenerationResult
     model_path: str
+    forced: tuple[int, ...] = ()
+    """Tokens a fork forced at the start of the reply: a replay forces them again."""
 
     @property
     def reused_prefix(self) -> int:
-        return self.result.prompt_tokens - self.result.evaluated_prompt_tokens
+        """Prompt tokens the original took from the KV cache (forced tokens are always evaluated)."""
+        return max(0, self.result.prompt_tokens + len(self.forced) - self.result.evaluated_prompt_tokens)

@@ -166,14 +166,17 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
 
     @work(thread=True, exclusive=True, group="gauge")
     def _measure(self, parts: PromptParts, reserve: int, cache: PrefixCounts | None, draft: str) -> None:
+        engine = self.engine
         try:
-            counts, cache = measure_with_cache(parts, self.engine.prompt_format, self.engine.count_tokens,
-                                               self.engine.info.n_ctx, reserve, cache)
+            counts, cache = measure_with_cache(parts, engine.prompt_format, engine.count_tokens,
+                                               engine.info.n_ctx, reserve, cache)
         except UserError:
             return  # the model was closed while quitting: there is no gauge left to update
-        self.post_message(GaugeMeasured(counts, cache, draft))
+        self.post_message(GaugeMeasured(counts, cache, draft, engine))
 
     def on_gauge_measured(self, message: GaugeMeasured) -> None:
+        if message.engine is not self.engine:
+            return  # measured with a model that has since been replaced
         self._gauge_cache = message.cache
         if not self.generating:
             self.query_one(ContextGauge).counts = message.counts
@@ -182,8 +185,9 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
 
     @on(ChatInput.Submitted)
     async def _submit(self, event: ChatInput.Submitted) -> None:
-        if self.generating:
-            self.notify("A reply is still being generated; press Esc to stop it first.", severity="warning")
+        if self.generating or self._loading:
+            self.notify("A reply is still being generated (Esc stops it) or a model is loading; wait a moment.",
+                        severity="warning")
             return
         if await self.send_message(event.text.strip()):
             self.query_one(ChatInput).clear()
@@ -199,8 +203,9 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
             return False
         transcript = self.query_one(Transcript)
         if plan.dropped_messages:
-            for view in transcript.views[: session.context_start]:
-                view.mark_out_of_context()
+            for view in transcript.views:
+                if view.message_index is not None and view.message_index < session.context_start:
+                    view.mark_out_of_context()
             self.notify(f"Dropped the {plan.dropped_messages} oldest messages from the context to make room; "
                         "the system prompt and pinned examples were kept.", title="Context full", timeout=8)
         session.add_user(text)

@@ -95,6 +95,9 @@ class ChatHistoryMixin:
                 ids.append(None)
             messages.append(message)
             ids.append(message_id)
+        if messages and messages[-1].role is Role.USER:
+            messages.append(Message(Role.ASSISTANT, ""))  # its reply was lost: keep the roles alternating
+            ids.append(None)
         self.conversation_id = conversation_id
         self.session.messages = messages
         self.session.context_start = 0
@@ -139,10 +142,17 @@ class ChatHistoryMixin:
         from tui.ui.screens.history import HistoryScreen
 
         async def chosen(conversation_id: int | None) -> None:
+            if self.conversation_id is not None and self.conversation_id in screen.deleted:
+                # The open chat was deleted: keep it on screen, saved again from its next message.
+                self.conversation_id = None
+                self.message_ids = [None] * len(self.session.messages)
+                self.notify("This conversation was deleted from the history; new messages start a new one.",
+                            timeout=6)
             if conversation_id is not None:
                 await self.open_conversation(conversation_id)
 
-        self.app.push_screen(HistoryScreen(self.history, self.conversation_id), chosen)
+        screen = HistoryScreen(self.history, self.conversation_id)
+        self.app.push_screen(screen, chosen)
 
     def action_edit_message(self) -> None:
         """Edit one of your messages and resend it: later turns are replaced, the old branch is kept."""
@@ -176,16 +186,25 @@ class ChatHistoryMixin:
     async def _resend_edited(self, index: int, text: str) -> None:
         from tui.ui.widgets.transcript import Transcript
 
+        import copy
+
+        from tui.core.errors import UserError as _UserError
+
+        trial = copy.deepcopy(self.session)
+        del trial.messages[index:]
+        trial.context_start = min(trial.context_start, index)
+        try:  # refuse before anything (the history included) changes
+            trial.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
+        except _UserError as error:
+            self.notify(str(error), title="Does not fit", severity="error", timeout=10)
+            return
         stored = self.message_ids[index] if index < len(self.message_ids) else None
         new_id = self._history_call(self.history.edit_user_message, stored, text) \
             if self.history is not None and stored is not None else None
-        old_messages, old_ids = self.session.messages[index:], self.message_ids[index:]
         del self.session.messages[index:]
         del self.message_ids[index:]
         self.session.context_start = min(self.session.context_start, index)
         for key in [key for key in self.records if key >= index]:
             del self.records[key]
         self.query_one(Transcript).retire_from(index, "replaced by an edit below")
-        if not await self.send_message(text, stored_user_id=new_id):
-            self.session.messages.extend(old_messages)
-            self.message_ids.extend(old_ids)
+        await self.send_message(text, stored_user_id=new_id)

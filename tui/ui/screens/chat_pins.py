@@ -7,6 +7,7 @@ prefix no longer matches).
 
 from __future__ import annotations
 
+from tui.core.errors import UserError
 from tui.core.examples import Example, ExampleSet
 from tui.core.pins import example_costs, moved, pinned_from_exchange, removed, replaced, shot_label, toggled
 from tui.ui.screens.prompt_view import PromptView
@@ -27,11 +28,17 @@ class ChatPinsMixin:
             self.notify(note, timeout=4)
 
     async def refresh_pins(self) -> None:
+        from tui.core.errors import UserError
+
         pins = self.session.pins
         fmt, count = self.engine.prompt_format, self.engine.count_tokens
         base = self.session.parts()
-        costs = example_costs(pins, base, fmt, count)
-        pins_tokens = count(fmt.render(base.upto_pins())) - count(fmt.render(base.upto_system()))
+        try:
+            costs = example_costs(pins, base, fmt, count)
+            pins_tokens = count(fmt.render(base.upto_pins())) - count(fmt.render(base.upto_system()))
+        except UserError as error:  # e.g. a chat template that rejects a system turn
+            self.notify(str(error), title="Prompt format", severity="error", timeout=12)
+            costs, pins_tokens = [0] * len(pins.examples), 0
         await self.query_one(PinsPanel).show(pins, costs, self.engine.info.n_ctx, pins_tokens)
         self.query_one(ProfileBar).set_shots(shot_label(pins))
 
@@ -133,7 +140,11 @@ class ChatPinsMixin:
     def action_show_prompt(self) -> None:
         draft = self.query_one("#input").text
         parts = self.session.parts(draft if draft.strip() else "")
-        prompt = self.engine.prompt_format.render(parts)
+        try:
+            prompt = self.engine.prompt_format.render(parts)
+        except UserError as error:
+            self.notify(str(error), title="Prompt format", severity="error", timeout=12)
+            return
         estimate = self.estimate(prompt) if self.estimate is not None else None
         self.app.push_screen(PromptView(prompt, self.engine.count_tokens(prompt), estimate, self.engine.info.name,
                                         self.engine.info.prompt_format))

@@ -31,17 +31,22 @@ from tui.ui.widgets.transcript import Transcript
 @dataclass
 class PendingReply:
     kind: str
-    """'chat', 'replay' or 'fork'."""
+    """'chat', 'regenerate', 'replay' or 'fork'."""
     prompt: str
     params: SamplingParams
     profile: DecodingProfile
     view: MessageView
     original: str = ""
+    forced: tuple[int, ...] = ()
+    model_path: str = ""
+    """The model that makes this reply, fixed when it starts (a model switch may land before it ends)."""
 
 
 class ChatRepliesMixin:
     def start_reply(self, pending: PendingReply, reuse_limit: int | None = None, forced: tuple[int, ...] = (),
                     gauge: GaugeCounts | None = None) -> None:
+        pending.forced = forced
+        pending.model_path = self.engine.info.path
         self._pending = pending
         self._stream_base = gauge
         if pending.kind in ("chat", "fork", "regenerate"):
@@ -84,7 +89,8 @@ class ChatRepliesMixin:
         if pending is None:
             return
         stats = reply_stats(pending.profile, result)
-        record = ReplyRecord(pending.prompt, pending.params, pending.profile, result, self.engine.info.path)
+        record = ReplyRecord(pending.prompt, pending.params, pending.profile, result, pending.model_path,
+                             pending.forced)
         notes = []
         if pending.kind == "replay":
             same = result.text == pending.original
@@ -96,8 +102,11 @@ class ChatRepliesMixin:
                 self.session.messages.pop()
                 if self.message_ids:
                     self.message_ids.pop()
-                for view in self.query_one(Transcript).views[-2:-1]:
-                    view.mark_replaced("replaced by the fork below")
+                replaced = len(self.session.messages)
+                for view in self.query_one(Transcript).views:
+                    if view.message_index == replaced and view is not pending.view:
+                        view.mark_replaced("replaced by the fork below")
+                pending.view.message_index = replaced
                 notes.append("forked from the inspector")
             self.session.add_reply(result.text, stats)
             self.message_ids.append(self.persist_reply_end(result.text, stats))
@@ -133,6 +142,12 @@ class ChatRepliesMixin:
             return None
         return self.records.get(len(self.session.messages) - 1)
 
+    def _busy(self) -> bool:
+        if self.generating or self._loading:
+            self.notify("Wait for the reply to finish (Esc stops it) or for the model to load.", severity="warning")
+            return True
+        return False
+
     async def action_replay(self) -> None:
         """Re-run the last reply's exact prompt with its profile and seed: the same text should come back.
 
@@ -140,18 +155,24 @@ class ChatRepliesMixin:
         on how the prompt was split into batches. Shown and compared; the conversation is left as it was.
         """
         record = self._last_record()
-        if self.generating or record is None:
-            self.notify("Nothing to replay yet (or a reply is running).", severity="warning")
+        if self._busy():
+            return
+        if record is None:
+            self.notify("Nothing to replay yet.", severity="warning")
+            return
+        if record.model_path != self.engine.info.path:
+            self.notify("That reply was made with another model; replaying it on this one would not reproduce it.",
+                        severity="warning")
             return
         view = await self.query_one(Transcript).add_message(Role.ASSISTANT)
         view.mark_replay(record.result.seed)
         self.start_reply(PendingReply("replay", record.prompt, record.params, record.profile, view,
-                                      original=self.session.messages[-1].text), reuse_limit=record.reused_prefix)
+                                      original=self.session.messages[-1].text), reuse_limit=record.reused_prefix,
+                         forced=record.forced)
 
     def action_inspect(self) -> None:
         record = self._last_record()
-        if self.generating:
-            self.notify("Wait for the reply to finish (or press Esc) first.", severity="warning")
+        if self._busy():
             return
         if record is None:
             self.notify("There is no reply with a token record to inspect yet.", severity="warning")
@@ -169,8 +190,12 @@ class ChatRepliesMixin:
             return
 
         async def chosen(fork: ForkRequest | None) -> None:
-            if fork is not None:
-                await self.fork_reply(record, fork)
+            if fork is None:
+                return
+            if record.model_path != self.engine.info.path or self._busy():
+                self.notify("The model changed (or is busy); the fork was not started.", severity="warning")
+                return
+            await self.fork_reply(record, fork)
 
         self.app.push_screen(InspectorScreen(self.engine, record), chosen)
 
@@ -179,8 +204,7 @@ class ChatRepliesMixin:
         from tui.ui.screens.compare import CompareScreen, KeptReply
 
         draft = self.query_one("#input").text.strip()
-        if self.generating:
-            self.notify("Wait for the reply to finish (or press Esc) first.", severity="warning")
+        if self._busy():
             return
         if not draft:
             self.notify("Type the prompt to compare in the message box first.", severity="warning")
@@ -201,7 +225,7 @@ class ChatRepliesMixin:
             self.persist_reply_start(choice.profile.name)
             self.message_ids.append(self.persist_reply_end(choice.result.text, stats))
             self.records[len(self.session.messages) - 1] = ReplyRecord(
-                choice.prompt, choice.params, choice.profile, choice.result, self.engine.info.path)
+                choice.prompt, choice.params, choice.profile, choice.result, choice.model_path)
             view = await transcript.add_message(Role.ASSISTANT, choice.result.text.strip(),
                                                 index=len(self.session.messages) - 1)
             await view.finish(stats, note="kept from compare", sampled=not choice.profile.is_greedy)
@@ -213,7 +237,9 @@ class ChatRepliesMixin:
     async def action_regenerate(self) -> None:
         """Regenerate the last reply with the current profile; the old one is kept as a history branch."""
         messages = self.session.messages
-        if self.generating or len(messages) < 2 or messages[-1].role is not Role.ASSISTANT:
+        if self._busy():
+            return
+        if len(messages) < 2 or messages[-1].role is not Role.ASSISTANT:
             self.notify("There is no finished reply to regenerate.", severity="warning")
             return
         old_messages, old_ids = messages[-2:], self.message_ids[-2:]
@@ -224,7 +250,7 @@ class ChatRepliesMixin:
             messages.extend(old_messages)
             self.message_ids.extend(old_ids)
             return
-        self.records.pop(len(messages) - 1, None)
+        self.records.pop(len(messages), None)  # the old reply's record (messages now ends with the user turn)
         transcript = self.query_one(Transcript)
         for view in transcript.views[:-2]:
             if view.message_index is not None and view.message_index >= len(messages) - 1:

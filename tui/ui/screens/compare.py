@@ -37,6 +37,7 @@ class KeptReply:
     params: SamplingParams
     profile: DecodingProfile
     result: GenerationResult
+    model_path: str
 
 
 class CompareScreen(Screen[KeptReply | None]):
@@ -172,7 +173,12 @@ class CompareScreen(Screen[KeptReply | None]):
         if self.running or index >= len(self.columns) or self.columns[index].result is None:
             return
         plan, params, profile = self.runs[index]
-        self.dismiss(KeptReply(self.message, plan.prompt, params, profile, self.columns[index].result))
+        self.dismiss(KeptReply(self.message, plan.prompt, params, profile, self.columns[index].result,
+                               self.engine.info.path))
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:  # quitting mid-comparison: free the engine within one token
+            self._cancel.set()
 
     def action_close(self) -> None:
         if self._cancel is not None:

@@ -39,6 +39,7 @@ class HistoryScreen(ModalScreen[int | None]):
         self.store = store
         self.current = current
         self._armed_delete: int | None = None
+        self.deleted: set[int] = set()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
@@ -52,10 +53,18 @@ class HistoryScreen(ModalScreen[int | None]):
         self._show_recent()
         self.query_one("#history-search", Input).focus()
 
+    def _guarded(self, action, *args):
+        """A busy or broken database is a status line here, never a crash."""
+        try:
+            return action(*args)
+        except UserError as error:
+            self._status(f"history error: {error}")
+            return None
+
     def _show_recent(self) -> None:
         options = self.query_one(OptionList)
         options.clear_options()
-        for summary in self.store.list_conversations(limit=200):
+        for summary in self._guarded(self.store.list_conversations, 200) or []:
             mark = "● " if summary.id == self.current else "  "
             options.add_option(Option(f"{mark}{summary.title or '(untitled)'}  ·  {_when(summary.updated_at)}  ·  "
                                       f"{summary.message_count} messages  ·  {summary.profile}", id=str(summary.id)))
@@ -75,7 +84,7 @@ class HistoryScreen(ModalScreen[int | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         seen: set[int] = set()
-        for hit in self.store.search(query, limit=50, mark=("", "")):
+        for hit in self._guarded(lambda: self.store.search(query, limit=50, mark=("", ""))) or []:
             if hit.conversation_id in seen:
                 continue
             seen.add(hit.conversation_id)
@@ -103,7 +112,10 @@ class HistoryScreen(ModalScreen[int | None]):
         conversation = self._selected()
         if conversation is None:
             return
-        title = self.store.conversation_info(conversation).title
+        info = self._guarded(self.store.conversation_info, conversation)
+        if info is None:
+            return
+        title = info.title
 
         def renamed(values: tuple[str, ...] | None) -> None:
             if values and values[0].strip():
@@ -124,7 +136,12 @@ class HistoryScreen(ModalScreen[int | None]):
             self._status("Press Ctrl+D again to delete this conversation for good (its old branches too).")
             return
         self._armed_delete = None
-        self.store.delete(conversation)
+        try:
+            self.store.delete(conversation)
+        except UserError as error:
+            self._status(f"history error: {error}")
+            return
+        self.deleted.add(conversation)
         self._show_recent()
         self._status("Deleted.")
 

@@ -1,0 +1,247 @@
+"""Regressions found in review: state stays consistent across forks, edits, deletes, model loads, strict
+chat templates and resumed chats whose last reply was lost."""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+import pytest
+from textual.widgets import DataTable, SelectionList
+from tui.core.conversation import Role
+from tui.core.history import HistoryStore
+from tui.core.inspector import PositionScores
+from tui.engine.fake import FakeEngine
+from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.screens.inspector import InspectorScreen
+from tui.ui.screens.choice import ChoiceScreen
+from tui.ui.screens.text_editor import TextFieldsEditor
+from tui.ui.screens.history import HistoryScreen
+from tui.ui.widgets.message_view import MessageView
+from ui_helpers import wait_for
+
+
+class InspectableFake(FakeEngine):
+    def rescore(self, prompt, reply_tokens, profile, reuse_limit, cancel):
+        scores = []
+        for position, token in enumerate(reply_tokens):
+            logits = [2.0, 1.0, 0.5, 0.0]
+            candidates = tuple(zip([token, 100, 101, 102], ["tok", "alt", "b", "c"], logits))
+            lse = math.log(sum(math.exp(v) for v in logits))
+            scores.append(PositionScores(position=position, chosen=token, candidates=candidates, lse=lse,
+                                         lse_at_temperature=lse, kept_top_k=4, kept_top_p=4, kept_min_p=4,
+                                         lse_survivors_at_temperature=lse))
+        return scores
+    def token_text(self, token):
+        return f"<{token}>"
+
+
+def _app(store, engine, history=None, **kw):
+    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
+                                    history=history, **kw))
+
+
+async def _send(pilot, text):
+    s = pilot.app.screen
+    n = len(s.session.messages)
+    s.query_one("#input").text = text
+    s.query_one("#input").focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: len(s.session.messages) == n + 2 and not s.generating)
+
+
+def _views(screen):
+    return [(v.role.value, v.message_index, v.has_class("-dropped"), v.raw_text or v._initial) for v in screen.query(MessageView)]
+
+
+async def test_a_fork_after_a_replay_dims_the_replaced_reply(store):
+    engine = InspectableFake().script("one two three", "one two three", "forked")
+    app = _app(store, engine)
+    async with app.run_test(size=(130, 40)) as pilot:
+        chat = app.screen
+        await _send(pilot, "count")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: len(engine.requests) == 2 and not chat.generating)
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen) and app.screen.scores)
+        await pilot.press("down", "f")
+        await wait_for(pilot, lambda: app.screen is chat and len(engine.requests) == 3 and not chat.generating)
+        orig = chat.query(MessageView)[1]
+        assert orig.has_class("-dropped"), "original reply view not marked replaced"
+
+
+async def test_overflow_dims_only_messages_out_of_context(store, tmp_path):
+    history = HistoryStore(tmp_path / "h.sqlite3")
+    chat_id = history.create_conversation(title="long")
+    for i in range(30):
+        history.add_user_message(chat_id, f"q{i}")
+        r = history.start_reply(chat_id, "greedy-factual")
+        history.finish_reply(r, f"a{i}", __import__("tui.core.conversation", fromlist=["ReplyStats"]).ReplyStats(
+            profile="greedy-factual", seed=1, finish_reason=__import__("tui.core.conversation", fromlist=["FinishReason"]).FinishReason.END_OF_SEQUENCE,
+            prompt_tokens=1, completion_tokens=1, evaluated_prompt_tokens=1, ttft_s=0.0, tokens_per_s=1.0))
+    engine = FakeEngine(n_ctx=int("330"))
+    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await wait_for(pilot, lambda: len(s.session.messages) == 60)
+        await _send(pilot, "next")
+        vs = _views(s)
+        wrong = [v for v in vs if v[2] and v[1] is not None and v[1] >= s.session.context_start]
+        assert not wrong
+    history.close()
+
+
+async def test_an_edit_that_does_not_fit_changes_nothing(store, tmp_path):
+    history = HistoryStore(tmp_path / "h.sqlite3")
+    engine = FakeEngine(n_ctx=300).script("r1", "r2")
+    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await _send(pilot, "hello")
+        await _send(pilot, "more")
+        await pilot.press("ctrl+t")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
+        await pilot.press("up", "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextFieldsEditor) and pilot.app.screen.query("#text-field-0"))
+        pilot.app.screen.query_one("#text-field-0").text = "x " * 80
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: pilot.app.screen is s)
+        await pilot.pause(0.2)
+        conv = s.conversation_id
+        await _send(pilot, "after")
+        assert [m.text for m in history.get_conversation(conv).messages] == [m.text for m in s.session.messages]
+    history.close()
+
+
+async def test_send_while_a_model_loads_is_refused(store):
+    release = threading.Event()
+    new = InspectableFake()
+
+    def loader(path, layers):
+        release.wait(5)
+        return new
+    from tui.core.model_scan import ModelEntry
+    from tui.core.model_sources import SourceKind
+    from tui.ui.screens.model_picker import ModelPicker
+    entry = ModelEntry(name="b.gguf", source=SourceKind.FOLDER, path=Path("/models/b.gguf"), architecture="llama",
+                       parameters="1B", quantization="Q4_K_M", size_bytes=7 * 2**20, context_length=4096,
+                       has_chat_template=True)
+    old = InspectableFake().script("old model reply here")
+    app = ShotglassApp(AppSettings(engine=old, profiles=store, profile=store.get("greedy-factual"),
+                                   load_model=loader, scan_models=lambda: [entry]))
+    async with app.run_test(size=(140, 40)) as pilot:
+        chat = app.screen
+        await pilot.press("f10")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker)
+                       and app.screen.query_one("#models-list").option_count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is chat and chat._loading)
+        chat.query_one("#input").text = "hi"
+        chat.query_one("#input").focus()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert not chat.generating and old.requests == [] and chat.query_one("#input").text == "hi"
+        release.set()
+        await wait_for(pilot, lambda: chat.engine is new and old.closed)
+
+
+async def test_quitting_cancels_a_running_comparison(store):
+    gate = threading.Event()
+    seen = []
+    class Rec(FakeEngine):
+        def generate(self, prompt, params, on_text, cancel, reuse_limit=None, forced=()):
+            seen.append(cancel)
+            return super().generate(prompt, params, on_text, cancel, reuse_limit, forced)
+    engine = Rec(gate=gate).script("a b c d e f")
+    app = _app(store, engine)
+    from tui.ui.screens.compare import CompareScreen
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.screen.query_one("#input").text = "sea"
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.query(SelectionList))
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: seen)
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+    gate.set()
+    assert seen[0].is_set()
+
+
+async def test_deleting_the_open_chat_keeps_saving(store, tmp_path):
+    history = HistoryStore(tmp_path / "h.sqlite3")
+    engine = FakeEngine().script("r1", "r2")
+    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await _send(pilot, "hello")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
+        await pilot.press("ctrl+d", "ctrl+d")
+        await wait_for(pilot, lambda: len(history.list_conversations()) == 0)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: pilot.app.screen is s)
+        await _send(pilot, "second")
+        assert history.list_conversations(), "nothing saved after deleting the open chat"
+    history.close()
+
+
+async def test_a_failed_regenerate_leaves_no_stale_record(store):
+    class Failing(InspectableFake):
+        calls = 0
+        def generate(self, *a, **k):
+            Failing.calls += 1
+            if Failing.calls == 2:
+                from tui.core.errors import ModelError
+                raise ModelError("boom")
+            return super().generate(*a, **k)
+    engine = Failing().script("first reply text")
+    async with _app(store, engine).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await _send(pilot, "hello")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: not s.generating and len(s.session.messages) == 2 and Failing.calls == 2)
+        await pilot.pause(0.1)
+        assert s.records.get(1) is None or s.records[1].result.text == s.session.messages[1].text
+
+
+async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(store):
+    from tui.engine.chat_template import ChatTemplateFormat
+    template = (Path(__file__).parent / "data" / "strict-alternation.jinja").read_text()
+    engine = FakeEngine(prompt_format=ChatTemplateFormat(template=template, bos_token="<s>", eos_token="</s>"))
+    app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
+                                   system_prompt="Be brief."))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        s = app.screen
+        s.query_one("#input").text = "hi"
+        s.query_one("#input").focus()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert engine.requests == [] and s.query_one("#input").text == "hi"  # refused, kept
+        await pilot.press("f7")
+        await pilot.pause(0.1)
+        assert app.screen is s
+    assert app.return_code in (None, 0)
+
+
+async def test_a_resumed_chat_whose_last_reply_was_lost_keeps_roles_alternating(store, tmp_path):
+    history = HistoryStore(tmp_path / "h.sqlite3")
+    c = history.create_conversation()
+    history.add_user_message(c, "first question")
+    history.start_reply(c, "greedy-factual")  # killed before the first flush
+    engine = FakeEngine().script("answer")
+    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await wait_for(pilot, lambda: len(s.session.messages) == 2)
+        assert [m.role for m in s.session.messages] == [Role.USER, Role.ASSISTANT]
+        await _send(pilot, "second question")
+        assert engine.requests[-1][0] == "User: first question\nAssistant: \n\nUser: second question\nAssistant:"
+    history.close()
+
+
+def test_invalid_utf8_on_stdin_and_unwritable_exports_are_one_line_errors(shotglass_cmd, tmp_path):
+    import subprocess
+
+    for args in (["ask", "-"], ["tokens", "-"]):
+        result = subprocess.run([*shotglass_cmd, *args], input=b"\xff\xfe hi", capture_output=True, timeout=120)
+        assert result.returncode == 2 and b"standard input is not UTF-8 text" in result.stderr
+    result = subprocess.run([*shotglass_cmd, "profiles", "export", "greedy-factual", "-o", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
