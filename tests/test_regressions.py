@@ -3,14 +3,11 @@ chat templates and resumed chats whose last reply was lost."""
 
 from __future__ import annotations
 
-import math
 import threading
 from pathlib import Path
-import pytest
-from textual.widgets import DataTable, SelectionList
+from textual.widgets import SelectionList
 from tui.core.conversation import Role
 from tui.core.history import HistoryStore
-from tui.core.inspector import PositionScores
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.inspector import InspectorScreen
@@ -18,22 +15,8 @@ from tui.ui.screens.choice import ChoiceScreen
 from tui.ui.screens.text_editor import TextFieldsEditor
 from tui.ui.screens.history import HistoryScreen
 from tui.ui.widgets.message_view import MessageView
-from ui_helpers import wait_for
+from ui_helpers import InspectableFake, wait_for
 
-
-class InspectableFake(FakeEngine):
-    def rescore(self, prompt, reply_tokens, profile, reuse_limit, cancel):
-        scores = []
-        for position, token in enumerate(reply_tokens):
-            logits = [2.0, 1.0, 0.5, 0.0]
-            candidates = tuple(zip([token, 100, 101, 102], ["tok", "alt", "b", "c"], logits))
-            lse = math.log(sum(math.exp(v) for v in logits))
-            scores.append(PositionScores(position=position, chosen=token, candidates=candidates, lse=lse,
-                                         lse_at_temperature=lse, kept_top_k=4, kept_top_p=4, kept_min_p=4,
-                                         lse_survivors_at_temperature=lse))
-        return scores
-    def token_text(self, token):
-        return f"<{token}>"
 
 
 def _app(store, engine, history=None, **kw):

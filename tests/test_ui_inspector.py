@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from textual.widgets import DataTable
 
-from tui.core.inspector import PositionScores
 from tui.core.profile_store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens.inspector import InspectorScreen
-from ui_helpers import wait_for as _wait
+from ui_helpers import InspectableFake, wait_for as _wait
 
-
-class InspectableFake(FakeEngine):
-    """Re-scores with a fixed distribution: the chosen token first, then tokens 100, 101, 102."""
-
-    def rescore(self, prompt, reply_tokens, profile, reuse_limit, cancel):
-        self.rescored = (prompt, reply_tokens, reuse_limit)
-        scores = []
-        for position, token in enumerate(reply_tokens):
-            logits = [2.0, 1.0, 0.5, 0.0]
-            candidates = tuple(zip([token, 100, 101, 102], ["tok", "alt", "b", "c"], logits))
-            lse = math.log(sum(math.exp(value) for value in logits))
-            scores.append(PositionScores(position=position, chosen=token, candidates=candidates, lse=lse,
-                                         lse_at_temperature=lse, kept_top_k=4, kept_top_p=4, kept_min_p=4,
-                                         lse_survivors_at_temperature=lse))
-        return scores
-
-    def token_text(self, token: int) -> str:
-        return f"<{token}>"
 
 
 def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:

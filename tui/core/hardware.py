@@ -34,23 +34,22 @@ def physical_cores() -> int:
     return max(1, min(len(cores) or available, available))
 
 
-def available_memory_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo (what can be allocated without swapping); None where unknown."""
+def _proc_kib(path: str, field: str) -> int | None:
+    """A ``Field:   123 kB`` line from a /proc file, in bytes; None where /proc is not there."""
     try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable: what can be allocated without swapping."""
+    return _proc_kib("/proc/meminfo", "MemAvailable")
 
 
 def resident_memory_bytes() -> int | None:
     """This process's resident set size (VmRSS), for the model-switching memory test and benchmark."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    return _proc_kib("/proc/self/status", "VmRSS")

@@ -59,7 +59,6 @@ class FakeEngine:
         self.forced.append(tuple(forced))
         reply = self.replies.popleft() if self.replies else self.default_reply
         pieces = fake_tokens(reply)
-        start = time.perf_counter()
         finish = FinishReason.END_OF_SEQUENCE
         sent: list[str] = []
         for index, piece in enumerate(pieces):
