@@ -228,3 +228,33 @@ def test_invalid_utf8_on_stdin_and_unwritable_exports_are_one_line_errors(shotgl
     result = subprocess.run([*shotglass_cmd, "profiles", "export", "greedy-factual", "-o", str(tmp_path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idle(store, tmp_path):
+    from tui.core.conversation import FinishReason, ReplyStats
+
+    history = HistoryStore(tmp_path / "h.sqlite3")
+    c = history.create_conversation(profile="balanced")
+    history.add_user_message(c, "hi")
+    reply = history.start_reply(c, "balanced")
+    history.finish_reply(reply, "hello", ReplyStats(profile="balanced", seed=1,
+                                                    finish_reason=FinishReason.END_OF_SEQUENCE, prompt_tokens=3,
+                                                    completion_tokens=1, evaluated_prompt_tokens=3, ttft_s=0.0,
+                                                    tokens_per_s=1.0))
+    async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
+        s = pilot.app.screen
+        await wait_for(pilot, lambda: len(s.session.messages) == 2)
+        await pilot.pause(0.5)
+        assert s.session.profile.name == "balanced"
+        writes = []
+        original = s.persist_settings
+        s.persist_settings = lambda: (writes.append(s.session.profile.name), original())
+        await pilot.pause(0.5)
+        assert writes == []  # nothing flips back and forth while idle
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+        names = s.profile_names
+        assert s.session.profile.name == names[(names.index("balanced") + 1) % len(names)]
+        assert s.query_one("#profile-select").value == s.session.profile.name
+    assert history.conversation_info(c).profile == s.session.profile.name
+    history.close()

@@ -199,7 +199,7 @@ class ChatScreen(ChatRepliesMixin, ChatProfilesMixin, ChatPinsMixin, ChatHistory
         try:
             plan = session.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
         except UserError as error:
-            self.notify(str(error), title="Does not fit", severity="error", timeout=10)
+            self.notify(str(error), title="Cannot send", severity="error", timeout=10)
             return False
         transcript = self.query_one(Transcript)
         if plan.dropped_messages:

@@ -196,7 +196,7 @@ class ChatHistoryMixin:
         try:  # refuse before anything (the history included) changes
             trial.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
         except _UserError as error:
-            self.notify(str(error), title="Does not fit", severity="error", timeout=10)
+            self.notify(str(error), title="Cannot send", severity="error", timeout=10)
             return
         stored = self.message_ids[index] if index < len(self.message_ids) else None
         new_id = self._history_call(self.history.edit_user_message, stored, text) \

@@ -41,8 +41,10 @@ class ChatProfilesMixin:
 
     def on_select_changed(self, event: Select.Changed) -> None:
         """Named handler (``@on`` is not collected from mixins)."""
+        # Only the dropdown's current value counts: setting it in code queues Changed events that may
+        # arrive after a later switch, and acting on a stale one would flip the profile back and forth.
         if event.select.id == "profile-select" and isinstance(event.value, str) \
-                and event.value != self.session.profile.name:
+                and event.value == event.select.value and event.value != self.session.profile.name:
             self.select_profile(event.value)
 
     def action_edit_profile(self) -> None:

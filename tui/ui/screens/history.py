@@ -70,7 +70,8 @@ class HistoryScreen(ModalScreen[int | None]):
                                       f"{summary.message_count} messages  ·  {summary.profile}", id=str(summary.id)))
         if options.option_count:
             options.highlighted = 0
-        self._status(f"{options.option_count} conversations")
+        count = options.option_count
+        self._status(f"{count} conversation{'s' if count != 1 else ''}")
 
     def _status(self, text: str) -> None:
         self.query_one("#history-status", Label).update(text)

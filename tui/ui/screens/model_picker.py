@@ -76,7 +76,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         if entries:
             options.highlighted = 0
         skipped = skipped_files(message.results)
-        lines = [f"{len(entries)} models"] + [f"skipped {item.path}: {item.reason}" for item in skipped[:8]]
+        lines = [f"{len(entries)} model{'s' if len(entries) != 1 else ''}"] + [f"skipped {item.path}: {item.reason}" for item in skipped[:8]]
         if len(skipped) > 8:
             lines.append(f"… and {len(skipped) - 8} more skipped (shotglass models lists them all)")
         self.query_one("#models-skipped", Static).update("\n".join(lines))

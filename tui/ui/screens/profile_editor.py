@@ -44,7 +44,7 @@ class ProfileEditor(ModalScreen[str | None]):
             with Horizontal(id="editor-buttons"):
                 yield Button("Save (Ctrl+S)", id="save", variant="primary")
                 yield Button("Reset to built-in", id="reset", variant="warning")
-                yield Button("Export to ./NAME.toml", id="export")
+                yield Button("Export to the current folder", id="export")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:

@@ -24,7 +24,9 @@ class MessageView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("you" if self.role is Role.USER else "model", classes="message-role")
-        yield Markdown(self._initial, classes="message-body")
+        # A user's Ctrl+J line breaks are meant literally: Markdown would join single newlines.
+        text = self._initial.replace("\n", "  \n") if self.role is Role.USER else self._initial
+        yield Markdown(text, classes="message-body")
         yield Static(self._stats_line, classes="message-stats")
 
     @property

@@ -58,7 +58,8 @@ class PinsPanel(Vertical):
             await listing.append(ListItem(Static(line)))
         if pins.examples:
             listing.index = min(keep, len(pins.examples) - 1)
-        title = f"pins · {pins.name} · {shot_label(pins)} · {pins_tokens} tok"
+        name = f" · {pins.name}" if pins.name != "pins" else ""
+        title = f"pins{name} · {shot_label(pins)} · {pins_tokens} tok"
         self.query_one("#pins-title", Label).update(title)
         notes = []
         if not pins.examples:
