@@ -255,9 +255,8 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         finally:
             engine.close()
 
-    from tui.ui.app import AppSettings, ShotglassApp
-
     from tui.core.examples import ExampleSet
+    from tui.ui.app import AppSettings, ShotglassApp
 
     profile = _resolve_profile(store, args)
     pins = _example_set(args)
@@ -269,10 +268,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         if interactive:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
+    history = None
     try:
-        from tui.engine.estimate import estimate_tokens
-
         from tui.core.history import HistoryStore
+        from tui.engine.estimate import estimate_tokens
 
         history = HistoryStore.for_paths(paths)
         resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
@@ -286,7 +285,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         engine = app.engine
     finally:
         engine.close()
-        if "history" in locals():
+        if history is not None:
             history.close()
     return 0
 

@@ -49,12 +49,7 @@ class GaugeCounts:
 
 def measure(parts: PromptParts, fmt: PromptFormat, count: TokenCounter, n_ctx: int, reserve: int) -> GaugeCounts:
     """Exact per-segment token counts of the prompt that ``parts`` renders to."""
-    system = count(fmt.render(parts.upto_system()))
-    pins = count(fmt.render(parts.upto_pins())) - system
-    history = count(fmt.render(parts.upto_history())) - system - pins
-    total = count(fmt.render(parts)) if parts.new_message is not None else system + pins + history
-    return GaugeCounts(system=system, pins=pins, history=history, draft=total - system - pins - history,
-                       reserve=reserve, n_ctx=n_ctx)
+    return measure_with_cache(parts, fmt, count, n_ctx, reserve, None)[0]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tui.core.errors import UserError
 from tui.core.examples import ExampleSet
+from tui.core.text_files import read_bounded_text
 
 MAX_DATA_FILE_BYTES = 32 * 1024 * 1024
 
@@ -51,15 +52,7 @@ def is_correct(reply: str, expected: str) -> bool:
 
 
 def read_eval_data(path: Path) -> list[EvalItem]:
-    try:
-        size = path.stat().st_size
-        if size > MAX_DATA_FILE_BYTES:
-            raise EvalDataError(f"{path}: file is {size} bytes; at most {MAX_DATA_FILE_BYTES} bytes")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EvalDataError(f"{path}: no such data file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvalDataError(f"{path}: cannot read: {error}") from None
+    text = read_bounded_text(path, limit=MAX_DATA_FILE_BYTES, kind="data file", error=EvalDataError)
     items: list[EvalItem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():

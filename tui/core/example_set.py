@@ -15,6 +15,7 @@ import tomli_w
 
 from tui.core.errors import ExampleSetError
 from tui.core.examples import Example, ExampleSet
+from tui.core.text_files import read_bounded_text
 
 MAX_EXAMPLE_FILE_BYTES = 1024 * 1024
 MAX_LABEL_LENGTH = 40
@@ -71,21 +72,11 @@ def parse_example_set(data: dict[str, Any], source: str) -> ExampleSet:
 
 
 def read_example_set(path: Path) -> ExampleSet:
+    text = read_bounded_text(path, limit=MAX_EXAMPLE_FILE_BYTES, kind="example set file", error=ExampleSetError)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ExampleSetError(f"{path}: no such example set file") from None
-    if not path.is_file():
-        raise ExampleSetError(f"{path}: not a file")
-    if size > MAX_EXAMPLE_FILE_BYTES:
-        raise ExampleSetError(f"{path}: file is {size} bytes; an example set may be at most "
-                              f"{MAX_EXAMPLE_FILE_BYTES} bytes")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ExampleSetError(f"{path}: malformed TOML: {error}") from None
-    except UnicodeDecodeError:
-        raise ExampleSetError(f"{path}: not UTF-8 text") from None
     return parse_example_set(data, str(path))
 
 

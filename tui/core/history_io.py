@@ -16,6 +16,7 @@ from typing import Any
 
 from tui.core.conversation import FinishReason, ReplyStats, Role
 from tui.core.examples import ExampleSet
+from tui.core.text_files import read_bounded_text
 from tui.core.history_model import (ConversationInfo, HistoryError, StoredMessage, from_iso, iso, pins_from_dict,
                                     pins_to_dict)
 
@@ -258,17 +259,7 @@ def default_title(text: str, width: int = 60) -> str:
 
 def read_json_file(path: Path) -> Any:
     """A conversation file's JSON, or a ``HistoryError`` that says in one line why it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_IMPORT_BYTES:
-            raise HistoryError(f"{path}: file is {size} bytes; a conversation file may be at most {MAX_IMPORT_BYTES}")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HistoryError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise HistoryError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise HistoryError(f"{path}: cannot read: {error.strerror or error}") from None
+    text = read_bounded_text(path, limit=MAX_IMPORT_BYTES, kind="file", error=HistoryError)
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:

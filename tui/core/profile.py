@@ -15,6 +15,7 @@ from typing import Any
 import tomli_w
 
 from tui.core.errors import ProfileError
+from tui.core.text_files import read_bounded_text
 
 SCHEMA_VERSION = 1
 MAX_PROFILE_FILE_BYTES = 64 * 1024
@@ -188,22 +189,7 @@ def parse_profile_toml(text: str, source: str) -> DecodingProfile:
 
 def read_profile_file(path: Path) -> DecodingProfile:
     """Read and validate one profile file; refuses huge files before reading them."""
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such profile file") from None
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
-    if not path.is_file():
-        raise ProfileError(f"{path}: not a file")
-    if size > MAX_PROFILE_FILE_BYTES:
-        raise ProfileError(f"{path}: file is {size} bytes; a profile may be at most {MAX_PROFILE_FILE_BYTES} bytes")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ProfileError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    text = read_bounded_text(path, limit=MAX_PROFILE_FILE_BYTES, kind="profile file", error=ProfileError)
     return parse_profile_toml(text, str(path))
 
 

@@ -24,6 +24,7 @@ from typing import Any, Callable
 from tui.core.errors import ProfileError
 from tui.core.importers import llamacpp, lmstudio, ollama, sillytavern
 from tui.core.importers._common import FIELDS, Collector
+from tui.core.text_files import read_bounded_text
 from tui.core.profile import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, DecodingProfile, parse_profile, read_profile_file
 
 __all__ = ["MAX_IMPORT_FILE_BYTES", "ImportResult", "detect_format", "import_foreign", "sanitize_name"]
@@ -52,20 +53,8 @@ class ImportResult:
 
 def _read_text(path: Path) -> str:
     """Refuse huge or unreadable files before reading them: an import never needs more than 1 MiB."""
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise ProfileError(f"{path}: not a file")
-        if size > MAX_IMPORT_FILE_BYTES:
-            raise ProfileError(f"{path}: file is {size} bytes; an imported preset may be at most "
-                               f"{MAX_IMPORT_FILE_BYTES} bytes (1 MiB)")
-        return path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ProfileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise ProfileError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    return read_bounded_text(path, limit=MAX_IMPORT_FILE_BYTES, kind="file", error=ProfileError,
+                             encoding="utf-8-sig")
 
 
 def _load_json(path: Path, text: str) -> dict[str, Any]:

@@ -8,7 +8,9 @@ History errors never take the chat down: they become one notice.
 
 from __future__ import annotations
 
+import copy
 import time
+from pathlib import Path
 
 from tui.core.conversation import Message, ReplyStats, Role
 from tui.core.errors import UserError
@@ -35,7 +37,6 @@ class ChatHistoryMixin:
             return None
         if self.conversation_id is None:
             from tui.core.history_model import model_fingerprint
-            from pathlib import Path
 
             path = self.engine.info.path
             fingerprint = self._history_call(model_fingerprint, Path(path)) if Path(path).is_file() else ""
@@ -186,16 +187,12 @@ class ChatHistoryMixin:
     async def _resend_edited(self, index: int, text: str) -> None:
         from tui.ui.widgets.transcript import Transcript
 
-        import copy
-
-        from tui.core.errors import UserError as _UserError
-
         trial = copy.deepcopy(self.session)
         del trial.messages[index:]
         trial.context_start = min(trial.context_start, index)
         try:  # refuse before anything (the history included) changes
             trial.plan(text, self.engine.prompt_format, self.engine.count_tokens, self.engine.info.n_ctx)
-        except _UserError as error:
+        except UserError as error:
             self.notify(str(error), title="Cannot send", severity="error", timeout=10)
             return
         stored = self.message_ids[index] if index < len(self.message_ids) else None

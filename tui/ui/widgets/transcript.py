@@ -14,8 +14,11 @@ EARLIER_STEP = 24
 
 
 class Transcript(VerticalScroll):
-    _all: list = []
-    _shown_from: int = 0
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._all: list = []
+        """A resumed chat's messages; only those from ``_shown_from`` on are mounted."""
+        self._shown_from = 0
 
     async def show_welcome(self, text: str) -> None:
         """A first screen that says what kind of model this is and which keys matter."""
