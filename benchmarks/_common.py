@@ -10,7 +10,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from tui.core.hardware import physical_cores
+from tui.core.models.hardware import physical_cores
 from tui.core.paths import AppPaths
 from tui.engine.embedded import embedded_model_path
 from tui.engine.llama import LlamaEngine, LoadOptions

@@ -20,9 +20,9 @@ import time
 
 from _common import base_parser, load_engine, median, p95
 
-from tui.core.budget import measure_with_cache
-from tui.core.profile import DecodingProfile
-from tui.core.session import ChatSession
+from tui.core.chat.budget import measure_with_cache
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.fitting import ChatSession
 
 WORDS = ("the model context window token prompt reply example shot greedy sampling temperature nucleus "
          "keeps counts every message history system pinned draft budget gauge overflow drops oldest turns "
@@ -128,7 +128,7 @@ async def _ui_thread_cost(engine, session: ChatSession) -> list[float]:
     import tempfile
     from pathlib import Path
 
-    from tui.core.profile_store import ProfileStore
+    from tui.core.profiles.store import ProfileStore
     from tui.ui.app import AppSettings, ShotglassApp
 
     store = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")

@@ -19,7 +19,7 @@ import time
 import llama_cpp
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
-from tui.engine.base import SamplingParams
+from tui.core.contract import SamplingParams
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 """Counting: greedy decoding keeps going far past 1000 tokens without emitting EOS."""

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tui.core.conversation import FinishReason
-from tui.core.history import HistoryStore
+from tui.core.chat.conversation import FinishReason
+from tui.core.history.store import HistoryStore
 
 WORDS = ("the model context window token prompt reply example shot greedy sampling temperature nucleus keeps "
          "counts every message history system pinned draft budget gauge overflow drops oldest turns because "
@@ -66,7 +66,7 @@ async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> li
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _common import load_engine
 
-    from tui.core.profile_store import ProfileStore
+    from tui.core.profiles.store import ProfileStore
     from tui.ui.app import AppSettings, ShotglassApp
 
     engine = load_engine(2)

@@ -14,8 +14,8 @@ import time
 
 from _common import base_parser, load_engine, median
 
-from tui.core.profile import DecodingProfile
-from tui.engine.base import SamplingParams
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.contract import SamplingParams
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 

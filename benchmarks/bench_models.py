@@ -28,10 +28,10 @@ from pathlib import Path
 
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
-from tui.core.gguf import read_gguf_info
-from tui.core.model_scan import model_entries, scan_models, skipped_files
-from tui.core.model_sources import ScanSource, SourceKind
-from tui.engine.base import SamplingParams
+from tui.core.models.gguf import read_gguf_info
+from tui.core.models.scan import model_entries, scan_models, skipped_files
+from tui.core.models.sources import ScanSource, SourceKind
+from tui.core.contract import SamplingParams
 from tui.engine.remote import RemoteEngine
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from _common import base_parser, load_engine, median
 
-from tui.core.profile_store import ProfileStore
-from tui.core.session import ChatSession, RequestPlan
-from tui.engine.turn import reply_stats, sampling_params
+from tui.core.profiles.store import ProfileStore
+from tui.core.chat.fitting import ChatSession, RequestPlan
+from tui.core.chat.request import reply_stats, sampling_params
 
 TURNS = 20
 TOPICS = ["the sea", "bread", "bicycles", "owls", "the moon", "tea", "rivers", "chess", "snow", "maps",

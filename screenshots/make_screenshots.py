@@ -20,15 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from tui.core.conversation import Role
-from tui.core.example_set import read_example_set
-from tui.core.hardware import physical_cores
+from tui.core.chat.conversation import Role
+from tui.core.fewshot.example_set import read_example_set
+from tui.core.models.hardware import physical_cores
 from tui.core.paths import AppPaths
-from tui.core.profile_store import ProfileStore
+from tui.core.profiles.store import ProfileStore
 from tui.engine.embedded import embedded_model_path
 from tui.engine.llama import LlamaEngine, LoadOptions
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.widgets.chat_input import ChatInput
+from tui.ui.chat.chat_input import ChatInput
 
 OUT_DIR = Path(__file__).resolve().parent
 SIZE = (110, 34)

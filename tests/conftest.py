@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tui.core.paths import AppPaths
-from tui.core.profile_store import ProfileStore
+from tui.core.profiles.store import ProfileStore
 
 
 @pytest.fixture(autouse=True)
@@ -35,7 +35,7 @@ def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def engine(model_path: Path, tmp_path_factory: pytest.TempPathFactory):
     """The real llama.cpp engine on the embedded Gemma 3 270M, loaded once (0.5 s) for all engine tests."""
-    from tui.core.hardware import physical_cores
+    from tui.core.models.hardware import physical_cores
     from tui.engine.llama import LlamaEngine, LoadOptions
 
     log = tmp_path_factory.mktemp("logs") / "llama.log"

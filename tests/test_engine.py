@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.conversation import FinishReason
+from tui.core.chat.conversation import FinishReason
 from tui.core.errors import ModelError
-from tui.core.profile import DecodingProfile
-from tui.core.prompt import PromptParts
-from tui.core.session import ChatSession
-from tui.engine.base import SamplingParams
-from tui.engine.turn import reply_stats, sampling_params
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.prompt import PromptParts
+from tui.core.chat.fitting import ChatSession
+from tui.core.contract import SamplingParams
+from tui.core.chat.request import reply_stats, sampling_params
 
 QUESTION = "What is the capital of France?"
 
@@ -172,9 +172,9 @@ def test_builtin_profiles_behave_as_described_on_the_real_model(engine, store) -
 
 
 def test_toggling_an_example_changes_the_count_by_exactly_its_tokens(engine) -> None:
-    from tui.core.budget import measure
-    from tui.core.example_set import read_example_set
-    from tui.core.pins import example_costs, toggled
+    from tui.core.chat.budget import measure
+    from tui.core.fewshot.example_set import read_example_set
+    from tui.core.fewshot.pins import example_costs, toggled
 
     pins = read_example_set(Path(__file__).resolve().parent.parent / "examples" / "sentiment.toml")
     session = ChatSession(profile=DecodingProfile(name="g"), system_prompt="Be accurate.", pins=pins)
@@ -243,7 +243,7 @@ def test_inspector_probabilities_and_cuts_match_brute_force(engine) -> None:
     import llama_cpp
     import numpy as np
 
-    from tui.core.inspector import analyze
+    from tui.core.inspector.scores import analyze
     from tui.engine.scoring import score_position
 
     prompt = _prompt(engine, "Name a colour.")
@@ -297,7 +297,7 @@ def test_switching_models_back_and_forth_returns_memory(model_path: Path, tmp_pa
     import gc
     import shutil
 
-    from tui.core.hardware import resident_memory_bytes
+    from tui.core.models.hardware import resident_memory_bytes
     from tui.engine.llama import LlamaEngine, LoadOptions
 
     other = tmp_path / "copy.gguf"

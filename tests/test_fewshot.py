@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui.core.errors import ExampleSetError
-from tui.core.evaluation import EvalDataError, is_correct, parse_shots, read_eval_data
-from tui.core.example_set import example_set_to_toml, parse_example_set, read_example_set
+from tui.core.fewshot.evaluation import EvalDataError, is_correct, parse_shots, read_eval_data
+from tui.core.fewshot.example_set import example_set_to_toml, parse_example_set, read_example_set
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

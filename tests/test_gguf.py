@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tui.core.errors import ModelError
-from tui.core.gguf import read_gguf_info
+from tui.core.models.gguf import read_gguf_info
 
 
 def test_reads_embedded_model_metadata(model_path: Path) -> None:

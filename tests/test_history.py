@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.conversation import FinishReason, Message, ReplyStats, Role
-from tui.core.examples import Example, ExampleSet
-from tui.core.history import (HistoryError, HistoryStore, fts_query, history_path, model_fingerprint)
-from tui.core.history_schema import MIGRATIONS
+from tui.core.chat.conversation import FinishReason, Message, ReplyStats, Role
+from tui.core.fewshot.examples import Example, ExampleSet
+from tui.core.history.store import (HistoryError, HistoryStore, fts_query, history_path, model_fingerprint)
+from tui.core.history.schema import MIGRATIONS
 from tui.core.paths import AppPaths
 
 STATS = ReplyStats(profile="greedy-factual", seed=7, finish_reason=FinishReason.STOP_STRING, prompt_tokens=30,
@@ -297,7 +297,7 @@ def test_malformed_import_names_the_problem_in_one_line_and_writes_nothing(histo
 
 
 def test_a_failure_inside_the_import_transaction_leaves_no_trace(history: HistoryStore, monkeypatch) -> None:
-    import tui.core.history as module
+    import tui.core.history.store as module
 
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
@@ -378,8 +378,8 @@ def test_a_writer_waits_for_another_instead_of_failing(history: HistoryStore) ->
 WRITER = r"""
 import sys, time
 from pathlib import Path
-from tui.core.conversation import FinishReason, ReplyStats
-from tui.core.history import HistoryStore
+from tui.core.chat.conversation import FinishReason, ReplyStats
+from tui.core.history.store import HistoryStore
 path, chat, name, turns, go = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])
 stats = ReplyStats("p", 1, FinishReason.LENGTH, 10, 5, 10, 0.1, 50.0)
 store = HistoryStore(path)
@@ -419,7 +419,7 @@ def test_two_processes_writing_one_conversation_at_once(history: HistoryStore, t
 STREAMER = r"""
 import sys, time
 from pathlib import Path
-from tui.core.history import HistoryStore
+from tui.core.history.store import HistoryStore
 store = HistoryStore(Path(sys.argv[1]))
 chat = store.create_conversation()
 store.add_user_message(chat, "Tell me a long story.")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tui.commands.history import register, run_history
-from tui.core.conversation import FinishReason, ReplyStats
-from tui.core.history import HistoryError, HistoryStore
+from tui.core.chat.conversation import FinishReason, ReplyStats
+from tui.core.history.store import HistoryError, HistoryStore
 from tui.core.paths import AppPaths
 
 STATS = ReplyStats("greedy-factual", 3, FinishReason.END_OF_SEQUENCE, 20, 2, 20, 0.04, 65.0)
@@ -94,6 +94,6 @@ def test_a_corrupt_history_is_reported_on_stderr(isolated_dirs: AppPaths) -> Non
 
 def test_registering_imports_no_store() -> None:
     code = ("import argparse, sys\nfrom tui.commands.history import register\n"
-            "register(argparse.ArgumentParser().add_subparsers())\nprint('tui.core.history' in sys.modules)")
+            "register(argparse.ArgumentParser().add_subparsers())\nprint('tui.core.history.store' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False"]

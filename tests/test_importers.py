@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui.core.errors import ProfileError
-from tui.core.importers import MAX_IMPORT_FILE_BYTES, detect_format, import_foreign, sanitize_name
-from tui.core.profile import DecodingProfile, parse_profile_toml, profile_to_toml, validate_name
+from tui.core.profiles.importers import MAX_IMPORT_FILE_BYTES, detect_format, import_foreign, sanitize_name
+from tui.core.profiles.profile import DecodingProfile, parse_profile_toml, profile_to_toml, validate_name
 
 DATA = Path(__file__).parent / "data" / "importers"
 PROFILES = Path(__file__).parent.parent / "profiles"

@@ -18,8 +18,8 @@ import pytest
 
 from tui.commands.models import register, run_models
 from tui.core.errors import UserError
-from tui.core.model_scan import ModelEntry, model_entries, scan_models, skipped_files
-from tui.core.model_sources import (
+from tui.core.models.scan import ModelEntry, model_entries, scan_models, skipped_files
+from tui.core.models.sources import (
     ScanSource, SkippedFile, SourceKind, default_sources, huggingface_hub_dir, read_folder_config,
 )
 from tui.core.paths import AppPaths

@@ -11,9 +11,9 @@ import pytest
 
 from tui.core import atomic
 from tui.core.errors import ProfileError
-from tui.core.profile import (MAX_PROFILE_FILE_BYTES, DecodingProfile, parse_profile, parse_profile_toml,
+from tui.core.profiles.profile import (MAX_PROFILE_FILE_BYTES, DecodingProfile, parse_profile, parse_profile_toml,
                               profile_to_toml, read_profile_file)
-from tui.core.profile_store import ProfileSource, ProfileStore
+from tui.core.profiles.store import ProfileSource, ProfileStore
 
 
 def test_builtins_load_and_validate(store: ProfileStore) -> None:
@@ -29,7 +29,7 @@ def test_builtins_load_and_validate(store: ProfileStore) -> None:
 
 
 def test_builtins_come_from_the_installed_package_not_the_cwd(tmp_path: Path) -> None:
-    code = ("from tui.core.profile_store import ProfileStore, builtin_profiles_dir; from pathlib import Path;"
+    code = ("from tui.core.profiles.store import ProfileStore, builtin_profiles_dir; from pathlib import Path;"
             "print(builtin_profiles_dir()); print(','.join(ProfileStore(Path('u')).names()))")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     folder, names = result.stdout.split()

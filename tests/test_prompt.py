@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tui.core.budget import measure, measure_with_cache
-from tui.core.conversation import Message, Role
-from tui.core.examples import Example
-from tui.core.prompt import CompletionFormat, PromptParts
-from tui.core.stops import StopScanner
+from tui.core.chat.budget import measure, measure_with_cache
+from tui.core.chat.conversation import Message, Role
+from tui.core.fewshot.examples import Example
+from tui.core.chat.prompt import CompletionFormat, PromptParts
+from tui.core.chat.stops import StopScanner
 from tui.engine.chat_template import ChatTemplateFormat
 
 

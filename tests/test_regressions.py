@@ -6,15 +6,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from textual.widgets import SelectionList
-from tui.core.conversation import Role
-from tui.core.history import HistoryStore
+from tui.core.chat.conversation import Role
+from tui.core.history.store import HistoryStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.inspector import InspectorScreen
-from tui.ui.screens.choice import ChoiceScreen
-from tui.ui.screens.text_editor import TextFieldsEditor
-from tui.ui.screens.history import HistoryScreen
-from tui.ui.widgets.message_view import MessageView
+from tui.ui.inspector.screen import InspectorScreen
+from tui.ui.common.choice import ChoiceScreen
+from tui.ui.common.text_editor import TextFieldsEditor
+from tui.ui.history.screen import HistoryScreen
+from tui.ui.chat.message_view import MessageView
 from ui_helpers import InspectableFake, wait_for
 
 
@@ -59,8 +59,8 @@ async def test_overflow_dims_only_messages_out_of_context(store, tmp_path):
     for i in range(30):
         history.add_user_message(chat_id, f"q{i}")
         r = history.start_reply(chat_id, "greedy-factual")
-        history.finish_reply(r, f"a{i}", __import__("tui.core.conversation", fromlist=["ReplyStats"]).ReplyStats(
-            profile="greedy-factual", seed=1, finish_reason=__import__("tui.core.conversation", fromlist=["FinishReason"]).FinishReason.END_OF_SEQUENCE,
+        history.finish_reply(r, f"a{i}", __import__("tui.core.chat.conversation", fromlist=["ReplyStats"]).ReplyStats(
+            profile="greedy-factual", seed=1, finish_reason=__import__("tui.core.chat.conversation", fromlist=["FinishReason"]).FinishReason.END_OF_SEQUENCE,
             prompt_tokens=1, completion_tokens=1, evaluated_prompt_tokens=1, ttft_s=0.0, tokens_per_s=1.0))
     engine = FakeEngine(n_ctx=int("330"))
     async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
@@ -101,9 +101,9 @@ async def test_send_while_a_model_loads_is_refused(store):
     def loader(path, layers):
         release.wait(5)
         return new
-    from tui.core.model_scan import ModelEntry
-    from tui.core.model_sources import SourceKind
-    from tui.ui.screens.model_picker import ModelPicker
+    from tui.core.models.scan import ModelEntry
+    from tui.core.models.sources import SourceKind
+    from tui.ui.models.picker import ModelPicker
     entry = ModelEntry(name="b.gguf", source=SourceKind.FOLDER, path=Path("/models/b.gguf"), architecture="llama",
                        parameters="1B", quantization="Q4_K_M", size_bytes=7 * 2**20, context_length=4096,
                        has_chat_template=True)
@@ -135,7 +135,7 @@ async def test_quitting_cancels_a_running_comparison(store):
             return super().generate(prompt, params, on_text, cancel, reuse_limit, forced)
     engine = Rec(gate=gate).script("a b c d e f")
     app = _app(store, engine)
-    from tui.ui.screens.compare import CompareScreen
+    from tui.ui.compare.screen import CompareScreen
     async with app.run_test(size=(140, 40)) as pilot:
         app.screen.query_one("#input").text = "sea"
         await pilot.press("f9")
@@ -231,7 +231,7 @@ def test_invalid_utf8_on_stdin_and_unwritable_exports_are_one_line_errors(shotgl
 
 
 async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idle(store, tmp_path):
-    from tui.core.conversation import FinishReason, ReplyStats
+    from tui.core.chat.conversation import FinishReason, ReplyStats
 
     history = HistoryStore(tmp_path / "h.sqlite3")
     c = history.create_conversation(profile="balanced")

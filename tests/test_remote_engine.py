@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.conversation import FinishReason
+from tui.core.chat.conversation import FinishReason
 from tui.core.errors import ModelError, UserError
-from tui.core.prompt import CompletionFormat, PromptParts
-from tui.engine.base import SamplingParams
+from tui.core.chat.prompt import CompletionFormat, PromptParts
+from tui.core.contract import SamplingParams
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote import DEFAULT_REMOTE_CTX, RemoteEngine, RemoteStreamError
 
@@ -75,7 +75,7 @@ def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         import llama_cpp.server.app  # noqa: F401
     except ImportError as error:
         pytest.fail(f"llama-cpp-python's [server] extra is missing ({error}); pip install -e '.[test]'")
-    from tui.core.hardware import physical_cores
+    from tui.core.models.hardware import physical_cores
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "llama-server.log"
@@ -120,11 +120,11 @@ def remote(llama_server: str) -> Iterator[RemoteEngine]:
 def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str, model_path: Path) -> None:
     port = llama_server.rsplit(":", 1)[1]
     assert remote.server_kind == "llama-cpp-python"
-    assert remote.counts_are_estimates is False
-    assert remote.unsupported_params == ()
+    assert remote.capabilities.exact_counts is True
+    assert remote.capabilities.ignored_params == ()
     assert remote.info.backend == f"remote (127.0.0.1:{port})"
     assert remote.info.path == str(model_path)
-    assert remote.info.n_ctx == 2048 and remote.n_ctx_assumed is False
+    assert remote.info.n_ctx == 2048 and remote.capabilities.context_known is True
     assert remote.prompt_format == CompletionFormat()
     assert remote.info.header_line() == (f"gemma-3-270m-q4_k_m · ctx 2048 · remote (127.0.0.1:{port}) · "
                                          "completion (User/Assistant)")
@@ -133,7 +133,7 @@ def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str
 @pytest.mark.model
 def test_context_size_is_marked_as_assumed_when_the_server_does_not_say(llama_server: str) -> None:
     engine = RemoteEngine(llama_server)
-    assert (engine.info.n_ctx, engine.n_ctx_assumed) == (DEFAULT_REMOTE_CTX, True)
+    assert (engine.info.n_ctx, engine.capabilities.context_known) == (DEFAULT_REMOTE_CTX, False)
     assert "ctx 2048 (assumed; set --ctx)" in engine.info.header_line()
 
 
@@ -424,9 +424,9 @@ def test_a_generic_server_gets_estimates_and_a_list_of_parameters_it_may_ignore(
         result = engine.generate("Hi", _params(top_k=0, min_p=0.0), _Collect(), threading.Event())
         sent = server.requests[-1][2]
     assert engine.server_kind == "openai-compatible"
-    assert engine.counts_are_estimates is True
+    assert engine.capabilities.exact_counts is False
     assert engine.count_tokens("The capital of France") == estimate_tokens("The capital of France")
-    assert engine.unsupported_params == ("top_k", "min_p", "repeat_penalty")
+    assert engine.capabilities.ignored_params == ("top_k", "min_p", "repeat_penalty")
     assert engine.ignored_params(_params(top_k=0, min_p=0.0)) == ()
     assert engine.ignored_params(_params(top_k=40, repeat_penalty=1.3)) == ("top_k", "min_p", "repeat_penalty")
     assert engine.info.header_line().endswith("· token counts ≈")
@@ -456,7 +456,7 @@ def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
         result = engine.generate(prompt, _params(max_new_tokens=2), _Collect(), threading.Event())
         sent = server.requests[-1][2]
         assert engine.count_tokens(prompt) == len("<user>Hello\n<assistant>") + 1
-    assert engine.server_kind == "llama-server" and engine.counts_are_estimates is False
+    assert engine.server_kind == "llama-server" and engine.capabilities.exact_counts is True
     assert engine.info.n_ctx == 4096 and engine.format_source == "the server's chat template"
     assert prompt == "<s><user>Hello\n<assistant>"
     assert sent["prompt"] == "<user>Hello\n<assistant>"  # the server adds BOS itself
@@ -476,7 +476,7 @@ def test_vllm_dialect_context_and_parameter_names() -> None:
         sent = server.requests[-1][2]
         assert engine.count_tokens("x") == 3
     assert engine.server_kind == "vllm" and engine.info.n_ctx == 8192
-    assert engine.unsupported_params == ()
+    assert engine.capabilities.ignored_params == ()
     assert (sent["top_k"], sent["repetition_penalty"], "repeat_penalty" in sent) == (-1, 1.2, False)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tui.core.errors import ContextOverflowError
-from tui.core.examples import Example, ExampleSet
-from tui.core.profile import DecodingProfile
-from tui.core.prompt import CompletionFormat
-from tui.core.session import ChatSession
+from tui.core.fewshot.examples import Example, ExampleSet
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.prompt import CompletionFormat
+from tui.core.chat.fitting import ChatSession
 
 
 def _words(text: str) -> int:

@@ -60,8 +60,8 @@ def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, 
     import os
     import signal
 
-    from tui.core.conversation import Role
-    from tui.core.history import HistoryStore
+    from tui.core.chat.conversation import Role
+    from tui.core.history.store import HistoryStore
 
     session = f"shotglass-kill-{uuid.uuid4().hex[:8]}"
     env_args = [arg for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")

@@ -5,8 +5,8 @@ Regenerate after an intended visual change with ``pytest tests/test_snapshots.py
 
 from __future__ import annotations
 
-from tui.core.profile import DecodingProfile
-from tui.core.profile_store import ProfileStore
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 

@@ -6,12 +6,12 @@ import threading
 
 import pytest
 
-from tui.core.conversation import FinishReason, Role
-from tui.core.profile_store import ProfileStore
+from tui.core.chat.conversation import FinishReason, Role
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.widgets.context_gauge import ContextGauge
-from tui.ui.widgets.profile_bar import ProfileBar
+from tui.ui.chat.context_gauge import ContextGauge
+from tui.ui.profiles.profile_bar import ProfileBar
 from ui_helpers import wait_for as _wait
 
 
@@ -168,7 +168,7 @@ async def test_broken_user_profile_is_reported_and_current_kept(store: ProfileSt
 
 
 def test_gauge_marks_estimates() -> None:
-    from tui.core.budget import GaugeCounts
+    from tui.core.chat.budget import GaugeCounts
 
     counts = GaugeCounts(system=1, pins=0, history=10, draft=2, reserve=100, n_ctx=2048)
     assert "≈113 / 2,048" in ContextGauge.render_counts(counts, 100, estimated=True).plain

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from textual.widgets import SelectionList
 
-from tui.core.profile import DecodingProfile
-from tui.core.profile_store import ProfileStore
-from tui.core.word_diff import differing_spans
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.store import ProfileStore
+from tui.core.chat.word_diff import differing_spans
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.compare import CompareScreen
-from tui.ui.widgets.compare_column import CompareColumn
+from tui.ui.compare.screen import CompareScreen
+from tui.ui.compare.column import CompareColumn
 from ui_helpers import wait_for as _wait
 
 

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tui.core.conversation import Role
-from tui.core.history import HistoryStore
-from tui.core.profile_store import ProfileStore
+from tui.core.chat.conversation import Role
+from tui.core.history.store import HistoryStore
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.screens import chat_history
-from tui.ui.screens.choice import ChoiceScreen
-from tui.ui.screens.history import HistoryScreen
-from tui.ui.screens.text_editor import TextFieldsEditor
-from tui.ui.widgets.context_gauge import ContextGauge
+from tui.ui.common.choice import ChoiceScreen
+from tui.ui.history.screen import HistoryScreen
+from tui.ui.common.text_editor import TextFieldsEditor
+from tui.ui.chat.context_gauge import ContextGauge
 from ui_helpers import wait_for
 
 
@@ -154,7 +154,7 @@ async def test_a_corrupt_history_is_moved_aside_and_the_app_stays_up(store, tmp_
 async def test_a_long_chat_mounts_its_tail_and_loads_earlier_on_demand(store, history) -> None:
     from textual.widgets import Button
 
-    from tui.ui.widgets.message_view import MessageView
+    from tui.ui.chat.message_view import MessageView
 
     chat = history.create_conversation(title="long")
     for index in range(30):

@@ -6,10 +6,10 @@ import dataclasses
 
 from textual.widgets import DataTable
 
-from tui.core.profile_store import ProfileStore
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.inspector import InspectorScreen
+from tui.ui.inspector.screen import InspectorScreen
 from ui_helpers import InspectableFake, wait_for as _wait
 
 

@@ -6,13 +6,13 @@ import threading
 from pathlib import Path
 
 from tui.core.errors import ModelError
-from tui.core.model_scan import ModelEntry
-from tui.core.model_sources import SkippedFile, SourceKind
-from tui.core.profile_store import ProfileStore
+from tui.core.models.scan import ModelEntry
+from tui.core.models.sources import SkippedFile, SourceKind
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.model_picker import ModelPicker
-from tui.ui.widgets.context_gauge import ContextGauge
+from tui.ui.models.picker import ModelPicker
+from tui.ui.chat.context_gauge import ContextGauge
 from ui_helpers import wait_for
 
 

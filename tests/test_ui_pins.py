@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.core.example_set import read_example_set
-from tui.core.profile_store import ProfileStore
+from tui.core.fewshot.example_set import read_example_set
+from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.prompt_view import PromptView
-from tui.ui.screens.text_editor import TextFieldsEditor
-from tui.ui.widgets.context_gauge import ContextGauge
+from tui.ui.common.prompt_view import PromptView
+from tui.ui.common.text_editor import TextFieldsEditor
+from tui.ui.chat.context_gauge import ContextGauge
 from ui_helpers import wait_for as _wait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -32,7 +32,7 @@ async def test_toggling_an_example_moves_the_gauge_by_its_cost(store: ProfileSto
         assert screen.query_one("#pins").has_class("-open")
         assert str(screen.query_one("#shots").render()) == "8-shot"
         before = gauge.counts.pins
-        from tui.core.pins import example_costs
+        from tui.core.fewshot.pins import example_costs
 
         cost = example_costs(screen.session.pins, screen.session.parts(), engine.prompt_format,
                              engine.count_tokens)[0]
@@ -77,7 +77,7 @@ async def test_pinned_examples_are_sent_after_the_instruction(store: ProfileStor
 
 
 async def test_pin_last_exchange_and_edit_system_prompt(store: ProfileStore) -> None:
-    from tui.core.examples import ExampleSet
+    from tui.core.fewshot.examples import ExampleSet
 
     engine = FakeEngine().script("Paris.")
     app = _app(store, engine, pins=ExampleSet())
@@ -117,7 +117,7 @@ async def test_show_prompt_displays_exact_text_and_both_counts(store: ProfileSto
 
 
 async def test_save_and_load_example_sets_from_the_tui(store: ProfileStore, tmp_path: Path) -> None:
-    from tui.core.examples import ExampleSet
+    from tui.core.fewshot.examples import ExampleSet
 
     app = _app(store, FakeEngine())
     target = tmp_path / "mine.toml"

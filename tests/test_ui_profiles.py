@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Input, Select
 
-from tui.core.profile_form import profile_from_form, profile_to_form
-from tui.core.profile_store import ProfileSource, ProfileStore
+from tui.core.profiles.form import profile_from_form, profile_to_form
+from tui.core.profiles.store import ProfileSource, ProfileStore
 from tui.core.errors import ProfileError
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens.profile_editor import ProfileEditor
+from tui.ui.profiles.editor import ProfileEditor
 from ui_helpers import wait_for as _wait
 
 
@@ -120,7 +120,7 @@ def test_form_round_trip_and_errors() -> None:
 
 
 async def test_import_from_the_tui_maps_a_modelfile_and_refuses_overwrites(store: ProfileStore, tmp_path) -> None:
-    from tui.ui.screens.text_editor import TextFieldsEditor
+    from tui.ui.common.text_editor import TextFieldsEditor
 
     modelfile = tmp_path / "mine" / "Modelfile"
     modelfile.parent.mkdir()

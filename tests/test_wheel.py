@@ -19,5 +19,5 @@ def test_wheel_contains_builtin_profiles_and_css(tmp_path: Path) -> None:
     assert {"greedy-factual.toml", "creative-sampling.toml"} <= shipped
     assert {f"tui/profiles/{name}" for name in shipped} <= names
     assert "tui/ui/app.tcss" in names
-    assert "tui/core/importers/ollama.py" in names
+    assert "tui/core/profiles/importers/ollama.py" in names
     assert not any(name.startswith("tests/") for name in names)

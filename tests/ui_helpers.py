@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from tui.core.inspector import PositionScores
+from tui.core.inspector.scores import PositionScores
 from tui.engine.fake import FakeEngine
 
 

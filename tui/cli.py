@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 from typing import NoReturn, Sequence
 
+from tui import __version__
 from tui.core.errors import UserError
 from tui.core.paths import AppPaths
-from tui.core.profile import DecodingProfile
-from tui.core.profile_store import DEFAULT_PROFILE_NAME, ProfileStore
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.store import DEFAULT_PROFILE_NAME, ProfileStore
 
 MAX_CTX = 1_048_576
 MIN_CTX = 128
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
     _model_options(parser, None)
     parser.add_argument("--new", action="store_true", help="start a new chat instead of reopening the last one")
+    parser.add_argument("--version", action="version", version=f"shotglass {__version__}")
     sub_defaults = argparse.SUPPRESS
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
@@ -130,8 +132,8 @@ def _read_text_arg(value: str, what: str) -> str:
 
 
 def _example_set(args: argparse.Namespace):
-    from tui.core.example_set import read_example_set
-    from tui.core.examples import ExampleSet
+    from tui.core.fewshot.example_set import read_example_set
+    from tui.core.fewshot.examples import ExampleSet
 
     path = getattr(args, "examples", None)
     return read_example_set(path) if path is not None else ExampleSet()
@@ -164,8 +166,8 @@ def _gpu_note() -> str:
 
 def model_scanner(paths: AppPaths):
     def scan() -> list:
-        from tui.core.model_scan import scan_models
-        from tui.core.model_sources import default_sources, read_folder_config
+        from tui.core.models.scan import scan_models
+        from tui.core.models.sources import default_sources, read_folder_config
 
         embedded = paths.models_cache_dir / "gemma-3-270m-q4_k_m.gguf"
         return scan_models(default_sources(embedded if embedded.exists() else None,
@@ -175,7 +177,7 @@ def model_scanner(paths: AppPaths):
 
 def load_engine(args: argparse.Namespace, paths: AppPaths):
     """Load the llama.cpp engine for the options given. Imported lazily: ``--help`` stays instant."""
-    from tui.core.hardware import physical_cores
+    from tui.core.models.hardware import physical_cores
     from tui.engine.embedded import embedded_model_path
     from tui.engine.llama import LlamaEngine, LoadOptions
 
@@ -232,7 +234,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return run_history(args, paths)
     if args.command == "eval":
         from tui.commands.evaluate import run_eval
-        from tui.core.evaluation import EvalDataError, parse_shots, read_eval_data
+        from tui.core.fewshot.evaluation import EvalDataError, parse_shots, read_eval_data
 
         if getattr(args, "examples", None) is None:
             raise EvalDataError("eval: --examples FILE is required (the example set to take shots from)")
@@ -255,7 +257,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         finally:
             engine.close()
 
-    from tui.core.examples import ExampleSet
+    from tui.core.fewshot.examples import ExampleSet
     from tui.ui.app import AppSettings, ShotglassApp
 
     profile = _resolve_profile(store, args)
@@ -270,7 +272,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     history = None
     try:
-        from tui.core.history import HistoryStore
+        from tui.core.history.store import HistoryStore
         from tui.engine.estimate import estimate_tokens
 
         history = HistoryStore.for_paths(paths)

@@ -8,11 +8,11 @@ import threading
 from typing import TextIO
 
 from tui.core.errors import UserError
-from tui.core.examples import ExampleSet
-from tui.core.profile import DecodingProfile
-from tui.core.session import ChatSession
-from tui.engine.base import Engine
-from tui.engine.turn import sampling_params
+from tui.core.fewshot.examples import ExampleSet
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.fitting import PromptSettings, fit_request
+from tui.core.contract import Engine
+from tui.core.chat.request import sampling_params
 
 
 def run_ask(engine: Engine, profiles: DecodingProfile | list[DecodingProfile], prompt: str, *, system: str = "",
@@ -25,9 +25,10 @@ def run_ask(engine: Engine, profiles: DecodingProfile | list[DecodingProfile], p
     profiles = profiles if isinstance(profiles, list) else [profiles]
     plans = []
     for profile in profiles:
-        session = ChatSession(profile=profile, system_prompt=system, pins=pins or ExampleSet())
+        settings = PromptSettings(system_prompt=system, pins=pins or ExampleSet())
         try:
-            plans.append(session.plan(prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx))
+            plans.append(fit_request(settings, profile, (), 0, prompt, engine.prompt_format, engine.count_tokens,
+                                     engine.info.n_ctx))
         except UserError as error:
             raise UserError(f"profile '{profile.name}': {error}") from None
     for profile, plan in zip(profiles, plans):

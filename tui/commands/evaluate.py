@@ -12,12 +12,12 @@ import threading
 import time
 from typing import TextIO
 
-from tui.core.evaluation import EvalItem, ShotResult, first_k, is_correct
-from tui.core.examples import ExampleSet
-from tui.core.profile import DecodingProfile
-from tui.core.session import ChatSession
-from tui.engine.base import Engine
-from tui.engine.turn import sampling_params
+from tui.core.fewshot.evaluation import EvalItem, ShotResult, first_k, is_correct
+from tui.core.fewshot.examples import ExampleSet
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.fitting import PromptSettings, fit_request
+from tui.core.contract import Engine
+from tui.core.chat.request import sampling_params
 
 EVAL_MAX_NEW_TOKENS = 32
 """Only the reply's first line is scored, so replies are cut at a newline and at this many tokens."""
@@ -30,8 +30,8 @@ def score_shots(engine: Engine, profile: DecodingProfile, examples: ExampleSet, 
     correct = prompt_tokens = 0
     started = time.perf_counter()
     for item in items:
-        session = ChatSession(profile=profile, pins=pins)
-        plan = session.plan(item.input, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        plan = fit_request(PromptSettings(pins=pins), profile, (), 0, item.input, engine.prompt_format,
+                           engine.count_tokens, engine.info.n_ctx)
         params = sampling_params(profile, plan)
         params = type(params)(**{**params.__dict__, "stop": params.stop + ("\n",)})
         result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())

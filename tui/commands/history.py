@@ -66,7 +66,7 @@ def _when(timestamp: float) -> str:
 
 def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     from tui.core.atomic import write_text_atomic
-    from tui.core.history import HistoryError, HistoryStore
+    from tui.core.history.store import HistoryError, HistoryStore
 
     with HistoryStore.for_paths(paths) as store:
         if store.notice:

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Mapping, TextIO
 
-from tui.core.model_scan import ModelEntry, model_entries, result_to_json, scan_models, skipped_files
-from tui.core.model_sources import MODELS_CONFIG_NAME, default_sources, read_folder_config
+from tui.core.models.scan import ModelEntry, model_entries, result_to_json, scan_models, skipped_files
+from tui.core.models.sources import MODELS_CONFIG_NAME, default_sources, read_folder_config
 from tui.core.paths import AppPaths
 
 _COLUMNS = ("name", "source", "arch", "params", "quant", "size", "ctx", "template", "path")

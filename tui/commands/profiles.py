@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tui.core.profile import profile_to_toml
-from tui.core.profile_store import ProfileStore
+from tui.core.profiles.profile import profile_to_toml
+from tui.core.profiles.store import ProfileStore
 
 
 def run_profiles(store: ProfileStore, action: str, *, name: str | None = None, file: Path | None = None,
@@ -30,7 +30,7 @@ def run_profiles(store: ProfileStore, action: str, *, name: str | None = None, f
             store.export(name or "", output)
             out.write(f"exported '{name}' to {output}\n")
     elif action == "import":
-        from tui.core.importers import import_foreign
+        from tui.core.profiles.importers import import_foreign
 
         result = import_foreign(file or Path(), name=name)
         entry = store.import_profile(result.profile, file or Path(), force=force)

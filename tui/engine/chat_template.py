@@ -13,7 +13,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tui.core.errors import UserError
-from tui.core.prompt import PromptParts, to_chat_turns
+from tui.core.chat.prompt import PromptParts, to_chat_turns
 
 
 class TemplateError(UserError):

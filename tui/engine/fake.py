@@ -11,9 +11,12 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from tui.core.conversation import FinishReason
-from tui.core.prompt import CompletionFormat, PromptFormat
-from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.chat.conversation import FinishReason
+from tui.core.chat.prompt import CompletionFormat, PromptFormat
+from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.errors import ModelError
+from tui.core.inspector.scores import PositionScores
+from tui.core.profiles.profile import DecodingProfile
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 
@@ -36,6 +39,7 @@ class FakeEngine:
     reuse_limits: list[int | None] = field(default_factory=list)
     forced: list[tuple[int, ...]] = field(default_factory=list)
     closed: bool = False
+    capabilities: EngineCapabilities = field(default_factory=lambda: EngineCapabilities(reuse_limit=True))
 
     def __post_init__(self) -> None:
         self.info = ModelInfo(
@@ -81,6 +85,13 @@ class FakeEngine:
             evaluated_prompt_tokens=self.count_tokens(prompt), completion_tokens=len(sent),
             ttft_s=0.01, tokens_per_s=50.0, seed=params.seed, tokens=tuple(range(len(sent))),
         )
+
+    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
+                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+        raise ModelError("the scripted engine cannot re-score replies")
+
+    def token_text(self, token: int) -> str:
+        return f"<{token}>"
 
     def close(self) -> None:
         self.closed = True

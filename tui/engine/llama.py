@@ -19,15 +19,15 @@ from pathlib import Path
 
 import llama_cpp
 
-from tui.core.conversation import FinishReason
+from tui.core.chat.conversation import FinishReason
 from tui.core.errors import ModelError
-from tui.core.gguf import GgufInfo, read_gguf_info
-from tui.core.hardware import available_memory_bytes
-from tui.core.inspector import PositionScores
-from tui.core.profile import DecodingProfile
-from tui.core.prompt import CompletionFormat, PromptFormat
-from tui.core.stops import StopScanner
-from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.models.gguf import GgufInfo, read_gguf_info
+from tui.core.models.hardware import available_memory_bytes
+from tui.core.inspector.scores import PositionScores
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.chat.prompt import CompletionFormat, PromptFormat
+from tui.core.chat.stops import StopScanner
+from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.engine.chat_template import ChatTemplateFormat
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
@@ -153,6 +153,7 @@ class LlamaEngine:
             backend = f"CPU ({'/'.join(gpu_backend_names()) or 'GPU'} available, 0 layers offloaded)"
         else:
             backend = f"{'/'.join(gpu_backend_names()) or 'GPU'} ({'all' if gpu_layers < 0 else gpu_layers} layers)"
+        self.capabilities = EngineCapabilities(exact_counts=True, rescoring=True, reuse_limit=True)
         self.info = ModelInfo(
             path=str(options.model_path),
             name=gguf.name,

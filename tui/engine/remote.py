@@ -23,11 +23,13 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from tui.core.conversation import FinishReason
+from tui.core.chat.conversation import FinishReason
 from tui.core.errors import ModelError
-from tui.core.prompt import CompletionFormat, PromptFormat
-from tui.core.stops import StopScanner
-from tui.engine.base import GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.chat.prompt import CompletionFormat, PromptFormat
+from tui.core.chat.stops import StopScanner
+from tui.core.inspector.scores import PositionScores
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote_http import Endpoint, iter_sse, open_request, request_json, transport_error
 from tui.engine.remote_probe import LLAMA_CPP_PYTHON, VLLM, ServerFacts, probe, token_list
@@ -44,17 +46,6 @@ class RemoteStreamError(ModelError):
         super().__init__(message)
         self.partial_text = partial_text
         self.completion_tokens = completion_tokens
-
-
-@dataclass(frozen=True)
-class RemoteModelInfo(ModelInfo):
-    counts_are_estimates: bool = False
-    n_ctx_assumed: bool = False
-
-    def header_line(self) -> str:
-        ctx = f"ctx {self.n_ctx}" + (" (assumed; set --ctx)" if self.n_ctx_assumed else "")
-        counts = " · token counts ≈" if self.counts_are_estimates else ""
-        return f"{self.name} · {ctx} · {self.backend} · {self.prompt_format}{counts}"
 
 
 def _size_label(size: int | None) -> str:
@@ -76,19 +67,23 @@ class RemoteEngine:
         self.facts: ServerFacts = probe(self.endpoint, model, timeout_s=timeout_s, api_key=api_key)
         self.model = self.facts.model
         self.server_kind = self.facts.kind
-        self.counts_are_estimates = self.facts.tokenizer is None
-        """No tokenize endpoint: counts are cl100k estimates, and the UI marks them ``≈``."""
-        self.unsupported_params = self.facts.unsupported_params
-        """Sent, but this server may ignore them: the UI lists them instead of dropping them silently."""
         self.prompt_format, self.format_source = self._resolve_format(prompt_format)
-        resolved_ctx, self.n_ctx_assumed = self._resolve_ctx(n_ctx)
+        resolved_ctx, assumed = self._resolve_ctx(n_ctx)
+        self.capabilities = EngineCapabilities(
+            # No tokenize endpoint: counts are cl100k estimates, and the UI marks them ``≈``.
+            exact_counts=self.facts.tokenizer is not None,
+            rescoring=False,  # servers do not expose full logits rows
+            reuse_limit=False,
+            # Sent, but this server may ignore them: the UI lists them instead of dropping them silently.
+            ignored_params=self.facts.unsupported_params,
+            context_known=not assumed,
+        )
         name = PurePosixPath(self.model).name.removesuffix(".gguf") or self.model
-        self.info = RemoteModelInfo(
+        self.info = ModelInfo(
             path=self.model, name=name, architecture="unknown", size_label=_size_label(self.facts.size_bytes),
             quantization="unknown", n_ctx=resolved_ctx, n_ctx_train=self.facts.n_ctx_train,
             backend=f"remote ({self.endpoint.label})", n_threads=0, gpu_layers=0,
-            prompt_format=self.prompt_format.description, counts_are_estimates=self.counts_are_estimates,
-            n_ctx_assumed=self.n_ctx_assumed,
+            prompt_format=self.prompt_format.description,
         )
         self._lock = threading.RLock()
         self._serialize = self.server_kind == LLAMA_CPP_PYTHON
@@ -121,13 +116,13 @@ class RemoteEngine:
     def ignored_params(self, params: SamplingParams) -> tuple[str, ...]:
         """The unsupported parameters this request sets to something other than 'off'."""
         active = {"top_k": params.top_k > 0, "min_p": params.min_p > 0, "repeat_penalty": params.repeat_penalty != 1.0}
-        return tuple(name for name in self.unsupported_params if active.get(name, True))
+        return tuple(name for name in self.capabilities.ignored_params if active.get(name, True))
 
     # -- tokens ------------------------------------------------------------------------------------
 
     def _wire_prompt(self, text: str) -> str:
         """Servers add BOS themselves; a chat template that writes ``{{ bos_token }}`` would double it."""
-        bos = getattr(self.prompt_format, "bos_token", "")
+        bos = self.prompt_format.bos_token
         return text[len(bos):] if bos and text.startswith(bos) else text
 
     def tokenize(self, text: str) -> list[int]:
@@ -178,7 +173,7 @@ class RemoteEngine:
             if self._closed:
                 raise ModelError("the remote engine was closed")
             prompt_tokens = self.count_tokens(prompt)
-            if not self.counts_are_estimates and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
+            if self.capabilities.exact_counts and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
                 raise ModelError(f"prompt of {prompt_tokens} tokens plus {params.max_new_tokens} new tokens exceeds "
                                  f"the context of {self.info.n_ctx}")
             body = self._request_body(self._wire_prompt(prompt), params)
@@ -240,6 +235,13 @@ class RemoteEngine:
             tokens_per_s=(stream.completion - 1) / decode_time if stream.completion > 1 and decode_time > 0 else 0.0,
             seed=params.seed,
         )
+
+    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
+                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+        raise ModelError("a remote server does not expose the logits needed to re-score a reply")
+
+    def token_text(self, token: int) -> str:
+        raise ModelError("a remote server does not expose its vocabulary")
 
     def close(self) -> None:
         """Waits for a running generation (cancel it first); nothing is held between requests."""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui.core.inspector import PositionScores
-from tui.core.profile import DecodingProfile
+from tui.core.inspector.scores import PositionScores
+from tui.core.profiles.profile import DecodingProfile
 
 WINDOW = 512
 SHOWN = 12

@@ -9,11 +9,18 @@ from typing import Callable
 from textual.app import App
 from textual.screen import Screen
 
-from tui.core.examples import ExampleSet
-from tui.core.profile import DecodingProfile
-from tui.core.profile_store import ProfileStore
-from tui.engine.base import Engine
-from tui.ui.screens.chat import ChatScreen
+from tui.core.chat.journal import Journal, NullJournal
+from tui.core.chat.state import ChatState
+from tui.core.contract import Engine
+from tui.core.errors import UserError
+from tui.core.fewshot.examples import ExampleSet
+from tui.core.history.journal import HistoryJournal
+from tui.core.history.store import HistoryStore
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.store import ProfileStore
+from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
+from tui.ui.chat.screen import ChatScreen
+from tui.ui.chat.wiring import ChatServices
 
 
 @dataclass(frozen=True)
@@ -24,19 +31,19 @@ class AppSettings:
     system_prompt: str = ""
     pins: ExampleSet = field(default_factory=ExampleSet)
     estimate: Callable[[str], int] | None = None
-    history: object | None = None
-    """A ``HistoryStore``; None keeps nothing (tests, screenshots)."""
+    """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
+    history: HistoryStore | None = None
+    """None keeps nothing (tests, screenshots)."""
     resume: bool = True
     """Reopen the last conversation on start."""
-    load_model: Callable | None = None
+    load_model: ModelLoader | None = None
     """(path, gpu_layers) -> Engine, for switching models in the app; None disables the model picker."""
-    scan_models: Callable | None = None
+    scan_models: ModelScanner | None = None
     """() -> list of ModelEntry/SkippedFile: the GGUFs on this machine."""
     gpu_note: str = ""
-    """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
 
 
-class ShotglassApp(App):
+class ShotglassApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "shotglass"
 
@@ -46,8 +53,30 @@ class ShotglassApp(App):
         self.engine = settings.engine
         """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""
 
-    def get_default_screen(self) -> Screen:
+    def _use_engine(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _history_error(self, text: str) -> None:
+        self.notify(text, title="History not saved", severity="error", timeout=10)
+
+    def get_default_screen(self) -> Screen[None]:
         settings = self.settings
-        return ChatScreen(settings.engine, settings.profiles, settings.profile, settings.system_prompt,
-                          settings.pins, settings.estimate, settings.history, settings.resume,
-                          settings.load_model, settings.scan_models, settings.gpu_note)
+        state: ChatState
+        journal: Journal = NullJournal()
+        if settings.history is not None:
+            journal = HistoryJournal(settings.history, lambda: self.engine.info.path,
+                                     lambda: (state.system_prompt, state.pins, state.profile.name),
+                                     self._history_error)
+        state = ChatState(settings.profile, settings.system_prompt, settings.pins, journal)
+        resume_id = None
+        if settings.history is not None and settings.resume:
+            try:
+                resume_id = settings.history.last_conversation_id()
+            except UserError as error:  # a busy or broken database: start a new chat and say why
+                self.call_later(self._history_error, str(error))
+        services = ChatServices(
+            engine=settings.engine, profiles=settings.profiles, history=settings.history, estimate=settings.estimate,
+            load_model=settings.load_model, scan_models=settings.scan_models, gpu_note=settings.gpu_note,
+            resume_id=resume_id, history_notice=settings.history.notice if settings.history is not None else None,
+            on_engine_changed=self._use_engine)
+        return ChatScreen(services, state)

@@ -1,0 +1,131 @@
+"""The one function that decides what the model sees.
+
+Everything that counts tokens (the gauge, the overflow policy, ``shotglass tokens``) and everything that
+generates (the TUI, ``ask``, ``eval``) goes through ``PromptFormat.render`` on the same ``PromptParts``,
+so the gauge is exact by construction. Rendering is append-only: the prompt of turn N starts with the
+prompt of turn N-1 plus its reply, which lets llama.cpp's prefix match re-evaluate only new tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from tui.core.chat.conversation import Message, Role
+from tui.core.fewshot.examples import Example
+
+DEFAULT_INPUT_LABEL = "User"
+DEFAULT_OUTPUT_LABEL = "Assistant"
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    system: str = ""
+    instruction: str = ""
+    examples: tuple[Example, ...] = field(default_factory=tuple)
+    history: tuple[Message, ...] = field(default_factory=tuple)
+    new_message: str | None = None
+    input_label: str | None = None
+    output_label: str | None = None
+
+    def upto_system(self) -> "PromptParts":
+        return PromptParts(system=self.system, instruction=self.instruction,
+                           input_label=self.input_label, output_label=self.output_label)
+
+    def upto_pins(self) -> "PromptParts":
+        return replace(self, history=(), new_message=None)
+
+    def upto_history(self) -> "PromptParts":
+        return replace(self, new_message=None)
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """A role/content pair, the shape chat templates and OpenAI-style APIs take."""
+
+    role: str
+    content: str
+
+
+def to_chat_turns(parts: PromptParts) -> list[ChatTurn]:
+    """Pins become user/assistant turns right after the system prompt, as chat-tuned models expect."""
+    turns: list[ChatTurn] = []
+    system = "\n\n".join(text for text in (parts.system.strip(), parts.instruction.strip()) if text)
+    if system:
+        turns.append(ChatTurn("system", system))
+    for example in parts.examples:
+        turns.append(ChatTurn("user", example.input))
+        turns.append(ChatTurn("assistant", example.output))
+    for message in parts.history:
+        turns.append(ChatTurn(message.role.value, message.text.strip()))
+    if parts.new_message is not None:
+        turns.append(ChatTurn("user", parts.new_message))
+    return turns
+
+
+class PromptFormat(Protocol):
+    """How a model wants its conversation written down."""
+
+    @property
+    def description(self) -> str:
+        """Shown in the header, e.g. ``completion (User/Assistant)`` or ``chat template``."""
+        ...
+
+    @property
+    def bos_token(self) -> str:
+        """The BOS text the rendered prompt starts with, if the format writes it (servers add their own)."""
+        ...
+
+    def render(self, parts: PromptParts) -> str: ...
+
+    def stop_strings(self, parts: PromptParts) -> tuple[str, ...]: ...
+
+
+@dataclass(frozen=True)
+class CompletionFormat:
+    """A labelled transcript for base models without a chat template.
+
+    ``User: ...\\nAssistant: ...`` pairs separated by a blank line; the prompt ends with ``Assistant:``
+    (no trailing space: SentencePiece models attach the space to the next word). Replies stop where the
+    model starts writing the next label.
+    """
+
+    input_label: str = DEFAULT_INPUT_LABEL
+    output_label: str = DEFAULT_OUTPUT_LABEL
+
+    def _labels(self, parts: PromptParts) -> tuple[str, str]:
+        return (parts.input_label or self.input_label, parts.output_label or self.output_label)
+
+    @property
+    def bos_token(self) -> str:
+        return ""  # the engine adds BOS itself
+
+    @property
+    def description(self) -> str:
+        return f"completion ({self.input_label}/{self.output_label})"
+
+    def render(self, parts: PromptParts) -> str:
+        input_label, output_label = self._labels(parts)
+        chunks: list[str] = []
+        for header in (parts.system.strip(), parts.instruction.strip()):
+            if header:
+                chunks.append(f"{header}\n\n")
+        for example in parts.examples:
+            chunks.append(f"{input_label}: {example.input.strip()}\n{output_label}: {example.output.strip()}\n\n")
+        history = list(parts.history)
+        for index, message in enumerate(history):
+            if message.role is Role.USER:
+                chunks.append(f"{input_label}: {message.text.strip()}\n")
+                chunks.append(f"{output_label}:")
+            else:
+                chunks.append(f" {message.text.strip()}\n\n")
+        if history and history[-1].role is Role.USER:
+            # A user message without a reply (a stopped-before-first-token turn): close it off.
+            chunks.append("\n\n")
+        if parts.new_message is not None:
+            chunks.append(f"{input_label}: {parts.new_message.strip()}\n{output_label}:")
+        return "".join(chunks)
+
+    def stop_strings(self, parts: PromptParts) -> tuple[str, ...]:
+        input_label, output_label = self._labels(parts)
+        return (f"\n{input_label}:", f"\n{output_label}:")

@@ -1,0 +1,113 @@
+"""The contract between the UI/CLI and whatever produces tokens.
+
+``generate`` is a plain blocking call that reports text through a callback and checks a cancel event
+between tokens. That keeps engines free of any UI framework: the TUI runs it in a thread worker and
+posts messages from the callback; ``shotglass ask`` just writes to stdout.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from tui.core.chat.conversation import FinishReason
+from tui.core.chat.prompt import PromptFormat
+from tui.core.inspector.scores import PositionScores
+from tui.core.profiles.profile import DecodingProfile
+
+TextCallback = Callable[[str, int], None]
+"""Called once per generated token with the newly visible text (often empty while a stop string or a
+multi-byte character is pending) and the number of tokens generated so far: the gauge rises exactly."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: str
+    name: str
+    architecture: str
+    size_label: str
+    quantization: str
+    n_ctx: int
+    n_ctx_train: int | None
+    backend: str
+    n_threads: int
+    gpu_layers: int
+    prompt_format: str
+
+    def header_line(self) -> str:
+        return (f"{self.name} · {self.size_label} {self.quantization} · ctx {self.n_ctx} · "
+                f"{self.backend} · {self.n_threads} threads · {self.prompt_format}")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    max_new_tokens: int
+    temperature: float
+    top_k: int
+    top_p: float
+    min_p: float
+    repeat_penalty: float
+    seed: int
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int
+    evaluated_prompt_tokens: int
+    """How many prompt tokens were actually evaluated; the rest came from the KV-cache prefix."""
+    completion_tokens: int
+    ttft_s: float
+    tokens_per_s: float
+    seed: int
+    tokens: tuple[int, ...] = ()
+    """The generated token ids (including any forced ones): what the inspector re-scores."""
+
+
+@dataclass(frozen=True)
+class EngineCapabilities:
+    """What an engine can do, declared by the engine itself: the UI reads this and never probes for methods."""
+
+    exact_counts: bool = True
+    """Token counts come from the model's own tokenizer; False: cl100k estimates, shown with ≈."""
+    rescoring: bool = False
+    """``rescore`` and ``token_text`` work: the inspector (F8) and "fork from here"."""
+    reuse_limit: bool = False
+    """``generate`` honours ``reuse_limit``, so a replay reproduces a reply exactly."""
+    ignored_params: tuple[str, ...] = ()
+    """Sampling parameters the engine (a server) may ignore; profiles still send them."""
+    context_known: bool = True
+    """``info.n_ctx`` was read from the model or the server; False: assumed (the user should set --ctx)."""
+
+
+class Engine(Protocol):
+    info: ModelInfo
+    prompt_format: PromptFormat
+    capabilities: EngineCapabilities
+
+    def count_tokens(self, text: str) -> int:
+        """Exact number of tokens ``generate`` would evaluate for this prompt text."""
+        ...
+
+    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
+                 cancel: threading.Event, reuse_limit: int | None = None,
+                 forced: tuple[int, ...] = ()) -> GenerationResult:
+        """``forced`` tokens start the reply as if the model had picked them ("fork from here").
+        ``reuse_limit`` caps how many cached prompt tokens may be reused. llama.cpp's logits depend
+        slightly on how a prompt was split into batches, so an exact replay re-evaluates exactly the
+        tokens the original evaluated (``prompt_tokens - evaluated_prompt_tokens`` reused)."""
+        ...
+
+    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
+                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+        """Per reply token, its candidates through the sampler chain (only where ``capabilities.rescoring``)."""
+        ...
+
+    def token_text(self, token: int) -> str:
+        """How one token reads (only where ``capabilities.rescoring``)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,148 @@
+"""Rows of the conversation history as frozen values, so the UI can hold them without touching the database.
+
+Also the two small conversions every history module needs: pins to and from JSON, and epoch seconds to
+ISO 8601 text (stored as REAL for cheap ordering, written as ISO where people read it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tui.core.chat.conversation import Message, ReplyStats, Role
+from tui.core.errors import ExampleSetError, UserError
+from tui.core.fewshot.example_set import parse_example_set
+from tui.core.fewshot.examples import ExampleSet
+
+FINGERPRINT_BYTES = 1024 * 1024
+
+
+class HistoryError(UserError):
+    """The history database or a conversation file cannot be used as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    """One line of the conversation list: enough to draw it without loading any message."""
+
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    model_path: str
+    profile: str
+    message_count: int
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """Everything needed to resume a chat as it was: model, system prompt, pins and the profile last used."""
+
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+    model_path: str
+    model_fingerprint: str
+    system_prompt: str
+    pins: ExampleSet
+    profile: str
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    conversation_id: int
+    position: int
+    role: Role
+    text: str
+    profile: str | None
+    stats: ReplyStats | None
+    """``None`` for user messages and for a reply that never finished (stopped by a crash or kill)."""
+    created_at: float
+    updated_at: float
+    superseded_by: int | None
+    """Id of the message that replaced this one's branch (an edit or a regenerate); ``None`` when active."""
+
+    @property
+    def message(self) -> Message:
+        return Message(self.role, self.text, self.stats)
+
+
+@dataclass(frozen=True)
+class LoadedConversation:
+    """A conversation ready to resume: its active path as ``Message`` values, ids aligned for edits."""
+
+    info: ConversationInfo
+    messages: tuple[Message, ...]
+    message_ids: tuple[int, ...]
+    records: tuple[bytes | None, ...] = ()
+    """Per message, the serialized ``ReplyRecord`` of a reply made with it (None for user messages and old rows)."""
+
+
+@dataclass(frozen=True)
+class Branch:
+    """An older tail of a conversation, kept when a user message was edited or a reply regenerated."""
+
+    replaced_by: int
+    messages: tuple[StoredMessage, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    conversation_id: int
+    title: str
+    message_id: int
+    role: Role
+    snippet: str
+    updated_at: float
+
+
+def model_fingerprint(path: Path) -> str:
+    """Cheap identity of a model file: sha256 of its first MiB plus its size.
+
+    Hashing a multi-GB GGUF on every new chat would take seconds; the header, tensor index and file size
+    already tell apart every pair of real model files, which is all a history entry needs.
+    """
+    try:
+        with open(path, "rb") as handle:
+            digest = hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
+            size = handle.seek(0, 2)
+    except OSError as error:
+        raise HistoryError(f"cannot fingerprint model {path}: {error.strerror or error}") from None
+    return f"sha256-1MiB:{digest}:{size}"
+
+
+def pins_to_dict(pins: ExampleSet) -> dict[str, Any]:
+    return {
+        "name": pins.name,
+        "instruction": pins.instruction,
+        "input_label": pins.input_label,
+        "output_label": pins.output_label,
+        "examples": [{"input": e.input, "output": e.output, "enabled": e.enabled} for e in pins.examples],
+    }
+
+
+def pins_from_dict(data: Any, source: str) -> ExampleSet:
+    """Validated exactly as an example-set file is, so a hand-edited import cannot smuggle in bad labels."""
+    if not isinstance(data, dict):
+        raise HistoryError(f"{source} must be an object with name, instruction, labels and examples")
+    try:
+        return parse_example_set({"name": "pins", **data}, source)
+    except ExampleSetError as error:
+        raise HistoryError(str(error)) from None
+
+
+def iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
+
+
+def from_iso(text: str) -> float:
+    """ISO 8601 to epoch seconds; a time without a zone is taken as UTC. Raises ``ValueError``."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

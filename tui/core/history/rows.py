@@ -1,0 +1,65 @@
+"""How history rows map to values, and how typed text becomes a safe full-text query.
+
+Kept apart from the store so the column order lives in one place: ``COLUMNS`` is the order of every
+message row read or written, and the helpers below index into it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tui.core.chat.conversation import FinishReason, ReplyStats, Role
+from tui.core.history.model import StoredMessage
+
+COLUMNS = ("id, conversation_id, position, role, text, profile, seed, finish_reason, prompt_tokens, "
+           "completion_tokens, evaluated_prompt_tokens, ttft_s, tokens_per_s, created_at, updated_at, superseded_by")
+INSERT = f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_ALNUM = re.compile(r"[^\W_]")
+MIN_PREFIX = 3
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what a person typed into a safe FTS5 query, or ``None`` when there is nothing to look for.
+
+    Every term becomes a quoted FTS5 string, so no operator (``AND``, ``NEAR``, ``-``, ``:``) or stray quote
+    can reach the query parser. "Quoted groups" stay phrases; the last bare word matches as a prefix, so
+    results follow the user while they type, from its third character on (a one-letter prefix matches
+    nearly every message and costs ~80 ms over 100k of them, for nothing anyone wants).
+    """
+    terms: list[str] = []
+    prefix = False
+    for phrase, word in _TERM.findall(text):
+        term = phrase or word
+        if _ALNUM.search(term):
+            terms.append('"' + term.replace('"', '""') + '"')
+            prefix = len(_ALNUM.findall(word)) >= MIN_PREFIX
+    return " ".join(terms) + ("*" if prefix else "") if terms else None
+
+
+def stats_from_row(row: tuple) -> ReplyStats | None:
+    """Stats columns (profile .. tokens_per_s, i.e. row[5:13]) to ``ReplyStats``; none until the reply finished."""
+    profile, seed, reason, prompt, completion, evaluated, ttft, speed = row[5:13]
+    if reason is None:
+        return None
+    return ReplyStats(profile=profile or "", seed=seed, finish_reason=FinishReason(reason), prompt_tokens=prompt,
+                      completion_tokens=completion, evaluated_prompt_tokens=evaluated, ttft_s=ttft,
+                      tokens_per_s=speed)
+
+
+def stored_from_row(row: tuple) -> StoredMessage:
+    return StoredMessage(id=row[0], conversation_id=row[1], position=row[2], role=Role(row[3]), text=row[4],
+                         profile=row[5], stats=stats_from_row(row), created_at=row[13], updated_at=row[14],
+                         superseded_by=row[15])
+
+
+def message_row(conversation_id: int, position: int, role: Role, text: str, now: float, profile: str | None = None,
+         stats: ReplyStats | None = None, message_id: int | None = None) -> tuple:
+    numbers = ((stats.seed, stats.finish_reason.value, stats.prompt_tokens, stats.completion_tokens,
+                stats.evaluated_prompt_tokens, stats.ttft_s, stats.tokens_per_s) if stats else (None,) * 7)
+    return (message_id, conversation_id, position, role.value, text, profile, *numbers, now, now)
+
+
+def is_dead_reply(row: tuple) -> bool:
+    """A reply row whose process died before its first token: no text, no stats, nothing to show or resume."""
+    return row[3] == "assistant" and row[7] is None and row[4] == ""

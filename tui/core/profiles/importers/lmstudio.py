@@ -1,0 +1,68 @@
+"""LM Studio ``*.preset.json``: the current format lists ``{"key": "llm.prediction.*", "value": ...}``
+entries under ``operation.fields`` (and ``load.fields``); the legacy 0.2 format has flat
+``inference_params`` / ``load_params`` objects (lmstudio-ai/configs schema.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.core.errors import ProfileError
+from tui.core.profiles.importers._common import CTX, DEFAULTS, GPU, LOAD, NONE, SYSTEM, TEMPLATE, THREADS, Collector
+
+_TABLE = {
+    "llm.prediction.temperature": "temperature", "llm.prediction.topKSampling": "top_k",
+    "llm.prediction.topPSampling": "top_p", "llm.prediction.minPSampling": "min_p",
+    "llm.prediction.repeatPenalty": "repeat_penalty", "llm.prediction.maxPredictedTokens": "max_new_tokens",
+    "llm.prediction.stopStrings": "stop", "llm.prediction.seed": "seed", "llm.load.seed": "seed",
+    "llm.prediction.systemPrompt": SYSTEM, "llm.prediction.promptTemplate": TEMPLATE,
+    "llm.prediction.llama.cpuThreads": THREADS, "llm.load.contextLength": CTX,
+    "llm.load.llama.acceleration.offloadRatio": GPU, "llm.load.llama.cpuThreadPoolSize": THREADS,
+}
+_UNCHECKED = {"top_p": 1.0, "min_p": 0.0, "repeat_penalty": 1.0, "seed": None}  # the "off" value
+_LEGACY = {
+    "temp": "temperature", "top_k": "top_k", "top_p": "top_p", "min_p": "min_p",
+    "repeat_penalty": "repeat_penalty", "n_predict": "max_new_tokens", "antiprompt": "stop", "seed": "seed",
+    "n_ctx": CTX, "n_threads": THREADS, "n_gpu_layers": GPU, "pre_prompt": SYSTEM,
+    "input_prefix": TEMPLATE, "input_suffix": TEMPLATE, "pre_prompt_prefix": TEMPLATE,
+    "pre_prompt_suffix": TEMPLATE,
+}
+
+
+def _field(col: Collector, key: str, value: Any) -> None:
+    """Current presets store checkbox settings as ``{"checked": bool, "value": x}``; unchecked means
+    the sampler is off, which shotglass expresses with its neutral value."""
+    # Some 0.3 pre-releases nested the llama.cpp samplers as llm.prediction.llama.<name>.
+    lookup = key if key in _TABLE else key.replace("llm.prediction.llama.", "llm.prediction.", 1)
+    target = _TABLE.get(lookup, LOAD if key.startswith("llm.load.") else NONE)
+    if isinstance(value, dict) and "checked" in value:
+        if value["checked"]:
+            value = value.get("value")
+        elif target in _UNCHECKED:
+            col.set(target, _UNCHECKED[target], key, " (unchecked: off)")
+            return
+        elif target == "max_new_tokens":
+            col.note(f"{key} (unchecked: no limit in LM Studio; shotglass keeps max_new_tokens = "
+                     f"{DEFAULTS.max_new_tokens})")
+            return
+        else:
+            return  # a disabled setting changes nothing
+    col.apply({lookup: target}, lookup, value, key)
+
+
+def read(data: dict[str, Any], source: str, col: Collector) -> str | None:
+    """Read both layouts from the same object: a file has one or the other, and an older key that
+    shows up in a newer file is still worth mapping."""
+    for section in ("operation", "load"):
+        entries = (data.get(section) or {}).get("fields", []) if isinstance(data.get(section), dict) else []
+        for entry in entries:
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise ProfileError(f"{source}: {section}.fields holds an entry without a 'key': {entry!r:.60}")
+            _field(col, entry["key"], entry.get("value"))
+    for section in ("inference_params", "load_params"):
+        params = data.get(section) or {}
+        if not isinstance(params, dict):
+            raise ProfileError(f"{source}: '{section}' must be a JSON object, got {type(params).__name__}")
+        for key, value in params.items():
+            default = LOAD if section == "load_params" else NONE
+            col.apply(_LEGACY, key, value, f"{section}.{key}", default)
+    return None

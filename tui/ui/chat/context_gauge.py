@@ -1,0 +1,63 @@
+"""The context window at a glance: exact used/n_ctx tokens and a bar split by what uses them.
+
+Counts come from ``core.budget`` (exact renders through the model tokenizer); this widget only draws.
+Colour classes switch at 75% and 90% so a filling window is noticed before it overflows.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.core.chat.budget import GaugeCounts
+
+SEGMENTS = (
+    ("system", "magenta", "█"),
+    ("pins", "yellow", "█"),
+    ("history", "dodger_blue1", "█"),
+    ("draft", "green", "█"),
+    ("reserve", "grey50", "▒"),
+)
+
+
+class ContextGauge(Static):
+    counts: reactive[GaugeCounts | None] = reactive(None)
+    estimated: bool = False
+    """True when the engine has no exact tokenizer (a remote server without /tokenize): numbers get ≈."""
+
+    def watch_counts(self, counts: GaugeCounts | None) -> None:
+        self.set_class(counts is not None and counts.level == "warn", "-warn")
+        self.set_class(counts is not None and counts.level == "danger", "-danger")
+        self.update(self.render_counts(counts, max(self.size.width - 2, 20), self.estimated))
+
+    def on_resize(self) -> None:
+        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated))
+
+    @staticmethod
+    def render_counts(counts: GaugeCounts | None, width: int, estimated: bool = False) -> Text:
+        if counts is None:
+            return Text("context: counting…", style="dim")
+        approx = "≈" if estimated else ""
+        summary = f" {approx}{counts.used:,} / {counts.n_ctx:,} tokens ({counts.fraction:.0%}) "
+        if estimated:
+            summary += "estimate (cl100k) "
+        bar_width = max(10, width - len(summary) - 9)
+        text = Text("context ")
+        used_cells = 0
+        for name, colour, glyph in SEGMENTS:
+            value = getattr(counts, name)
+            cells = round(value / counts.n_ctx * bar_width) if counts.n_ctx else 0
+            if value and not cells:
+                cells = 1
+            cells = min(cells, bar_width - used_cells)
+            text.append(glyph * cells, style=colour)
+            used_cells += cells
+        text.append("░" * (bar_width - used_cells), style="grey23")
+        level_style = {"ok": "bold", "warn": "bold yellow", "danger": "bold red"}[counts.level]
+        text.append(summary, style=level_style)
+        text.append("\n")
+        for name, colour, glyph in SEGMENTS:
+            text.append(f"{glyph} ", style=colour)
+            text.append(f"{name} {getattr(counts, name):,}   ", style="dim" if not getattr(counts, name) else "")
+        return text

@@ -1,0 +1,98 @@
+"""Keeps the context gauge exact while the user types: a debounced recount in a thread worker.
+
+Counting renders the prompt and tokenizes it with the model (a few ms, more for long chats), so it never runs
+on the UI thread. A newer recount cancels the older one (``exclusive``), and a worker that was cancelled
+drops its result instead of posting it, so a stale count never overwrites a fresh one. A result counted
+with a model that has since been switched away from is dropped too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.worker import get_current_worker
+
+from tui.core.chat.budget import GaugeCounts, PrefixCounts, measure_with_cache
+from tui.core.chat.prompt import PromptParts
+from tui.core.contract import Engine
+from tui.core.errors import UserError
+from tui.ui.chat.context_gauge import ContextGauge
+
+DEBOUNCE_S = 0.12
+
+
+@dataclass
+class GaugeMeasured(Message):
+    counts: GaugeCounts
+    cache: PrefixCounts
+    engine: Engine
+    """The engine that counted: a result from a model switched away from is dropped."""
+
+
+class GaugeMeter:
+    def __init__(self, host: Widget, gauge: ContextGauge) -> None:
+        self._host = host
+        self._gauge = gauge
+        self._cache: PrefixCounts | None = None
+        self._timer: Timer | None = None
+        self._stream_base: GaugeCounts | None = None
+
+    @property
+    def cache(self) -> PrefixCounts | None:
+        return self._cache
+
+    def forget(self) -> None:
+        """The tokenizer changed (a model switch): nothing counted before is valid."""
+        self._cache = None
+
+    def schedule(self, engine: Engine, parts: PromptParts, reserve: int, delay: float = DEBOUNCE_S) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if delay:
+            self._timer = self._host.set_timer(delay, lambda: self._start(engine, parts, reserve))
+        else:
+            self._start(engine, parts, reserve)
+
+    def _start(self, engine: Engine, parts: PromptParts, reserve: int) -> None:
+        cache, host = self._cache, self._host
+
+        def count() -> None:
+            try:
+                counts, new_cache = measure_with_cache(parts, engine.prompt_format, engine.count_tokens,
+                                                       engine.info.n_ctx, reserve, cache)
+            except UserError:
+                return  # a template that rejects this prompt (the send path says why) or a closed model
+            if not get_current_worker().is_cancelled:
+                host.post_message(GaugeMeasured(counts, new_cache, engine))
+
+        host.run_worker(count, thread=True, exclusive=True, group="gauge", exit_on_error=False)
+
+    def measured(self, message: GaugeMeasured, engine: Engine) -> None:
+        if message.engine is not engine:
+            return
+        self._cache = message.cache
+        if self._stream_base is None:
+            self._gauge.counts = message.counts
+
+    # -- while a reply streams ------------------------------------------------------------------------
+
+    def start_stream(self, prompt_tokens: int, reserve: int, n_ctx: int) -> None:
+        """The gauge now shows the request being answered; it rises with each generated token."""
+        system, pins = (self._cache.system, self._cache.pins) if self._cache else (0, 0)
+        self._stream_base = GaugeCounts(system=system, pins=pins, history=max(0, prompt_tokens - system - pins),
+                                        draft=0, reserve=reserve, n_ctx=n_ctx)
+        self._gauge.counts = self._stream_base
+
+    def streamed(self, completion_tokens: int) -> None:
+        base = self._stream_base
+        if base is not None:
+            self._gauge.counts = GaugeCounts(
+                system=base.system, pins=base.pins, history=base.history + completion_tokens, draft=0,
+                reserve=max(0, base.reserve - completion_tokens), n_ctx=base.n_ctx)
+
+    def end_stream(self) -> None:
+        self._stream_base = None

@@ -1,0 +1,31 @@
+"""What the chat screen is given by whoever builds it: the engine and the services around it.
+
+Injected, never imported: the composition root (``tui.cli``) passes a loaded engine, the profile store and
+the history, and tests pass a fake engine and temporary stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from tui.core.contract import Engine
+from tui.core.history.store import HistoryStore
+from tui.core.profiles.store import ProfileStore
+from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
+
+
+@dataclass(frozen=True)
+class ChatServices:
+    engine: Engine
+    profiles: ProfileStore
+    history: HistoryStore | None = None
+    estimate: Callable[[str], int] | None = None
+    """Approximate (cl100k) token counter for the prompt view; injected so the UI never imports tiktoken."""
+    load_model: ModelLoader | None = None
+    scan_models: ModelScanner | None = None
+    gpu_note: str = ""
+    resume_id: int | None = None
+    """The conversation to reopen on start, if any."""
+    history_notice: str | None = None
+    on_engine_changed: Callable[[Engine], None] = lambda _engine: None

@@ -1,0 +1,150 @@
+"""Edit a decoding profile with one field per parameter, each explained in a line, validated as you type.
+
+Saving always writes a *user* profile (the config dir); built-ins are never modified, only shadowed, and
+"Reset" removes the shadow. Dismisses with the saved profile's name, or ``None``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from tui.core.errors import ProfileError
+from tui.core.errors import UserError
+from tui.core.profiles.profile import PARAMETER_HELP, DecodingProfile
+from tui.core.profiles.form import FORM_FIELDS, profile_from_form, profile_to_form
+from tui.core.profiles.store import ProfileSource, ProfileStore
+
+
+class ProfileEditor(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, store: ProfileStore, profile: DecodingProfile) -> None:
+        super().__init__()
+        self.store = store
+        self.original = profile
+
+    def compose(self) -> ComposeResult:
+        form = profile_to_form(self.original)
+        with Vertical(id="editor"):
+            yield Label(f"Decoding profile · editing '{self.original.name}'", id="editor-title")
+            with VerticalScroll(id="editor-fields"):
+                for key in FORM_FIELDS:
+                    with Horizontal(classes="field"):
+                        yield Label(key.replace("_", " "), classes="field-name")
+                        yield Input(form[key], id=f"field-{key}", classes="field-input",
+                                    placeholder="random per reply" if key == "seed" else "")
+                    yield Static(PARAMETER_HELP[key], classes="field-help")
+            yield Static("", id="editor-status")
+            with Horizontal(id="editor-buttons"):
+                yield Button("Save (Ctrl+S)", id="save", variant="primary")
+                yield Button("Reset to built-in", id="reset", variant="warning")
+                yield Button("Export to the current folder", id="export")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self._validate()
+
+    def _form(self) -> dict[str, str]:
+        return {key: self.query_one(f"#field-{key}", Input).value for key in FORM_FIELDS}
+
+    def _validate(self) -> DecodingProfile | None:
+        status = self.query_one("#editor-status", Static)
+        for field in self.query(".field-input"):
+            field.remove_class("-invalid")
+        try:
+            profile = profile_from_form(self._form())
+        except ProfileError as error:
+            message = str(error).removeprefix("editor: ")
+            status.update(f"✗ {message}")
+            status.set_class(True, "-error")
+            for key in FORM_FIELDS:
+                if f"'{key}'" in message:
+                    self.query_one(f"#field-{key}", Input).add_class("-invalid")
+            self.query_one("#save", Button).disabled = True
+            self.query_one("#export", Button).disabled = True
+            return None
+        status.set_class(False, "-error")
+        status.update(f"✓ valid · {self._save_consequence(profile.name)}")
+        self.query_one("#save", Button).disabled = False
+        self.query_one("#export", Button).disabled = False
+        self.query_one("#reset", Button).display = self._is_shadow(profile.name)
+        return profile
+
+    def _is_shadow(self, name: str) -> bool:
+        try:
+            return self.store.entry(name).source is ProfileSource.USER_SHADOWING
+        except ProfileError:
+            return False
+
+    def _save_consequence(self, name: str) -> str:
+        if name in self.store.names():
+            try:
+                source = self.store.entry(name).source
+            except ProfileError:
+                return f"saving replaces the broken user file '{name}'"
+            if source is ProfileSource.BUILT_IN:
+                return f"saving creates a user profile that shadows the built-in '{name}' (Reset removes it)"
+            return f"saving overwrites your profile '{name}'"
+        return f"saving creates the user profile '{name}'"
+
+    @on(Input.Changed)
+    def _changed(self) -> None:
+        self._validate()
+
+    def action_save(self) -> None:
+        profile = self._validate()
+        if profile is None:
+            return
+        try:
+            path = self.store.save(profile, force=True)
+        except UserError as error:  # e.g. an unwritable profiles folder: say so, keep the form and its edits
+            self.notify(str(error), title="Profile not saved", severity="error", timeout=12)
+            return
+        self.notify(f"Saved '{profile.name}' to {path}", timeout=4)
+        self.dismiss(profile.name)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#reset")
+    def _reset_pressed(self) -> None:
+        name = self._form()["name"].strip()
+        try:
+            removed = self.store.reset(name)
+        except UserError as error:
+            self.notify(str(error), title="Profile not reset", severity="error", timeout=12)
+            return
+        if removed:
+            self.notify(f"Removed your '{name}'; the built-in is back.", timeout=4)
+        self.dismiss(name)
+
+    @on(Button.Pressed, "#export")
+    def _export_pressed(self) -> None:
+        profile = self._validate()
+        if profile is None:
+            return
+        from tui.core.atomic import write_text_atomic
+        from tui.core.profiles.profile import profile_to_toml
+
+        target = Path.cwd() / f"{profile.name}.toml"
+        try:
+            write_text_atomic(target, profile_to_toml(profile))
+        except OSError as error:
+            self.notify(f"Could not export to {target}: {error.strerror}", severity="error")
+            return
+        self.notify(f"Exported to {target}", timeout=5)
