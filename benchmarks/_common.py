@@ -24,8 +24,12 @@ def model_path() -> Path:
 
 def base_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--threads", type=int, default=physical_cores(),
-                        help="n_threads for every model (default: physical cores, as shotglass uses)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=physical_cores(),
+        help="n_threads for every model (default: physical cores, as shotglass uses)",
+    )
     return parser
 
 

@@ -21,15 +21,19 @@ import time
 from _common import base_parser, load_engine, median, p95
 
 from tui.core.chat.budget import measure_with_cache
-from tui.core.profiles.profile import DecodingProfile
 from tui.core.chat.fitting import ChatSession
+from tui.core.profiles.profile import DecodingProfile
 
-WORDS = ("the model context window token prompt reply example shot greedy sampling temperature nucleus "
-         "keeps counts every message history system pinned draft budget gauge overflow drops oldest turns "
-         "because prefix cache reuse evaluation latency user assistant label review sentiment positive "
-         "negative neutral question answer fact river mountain library kitchen garden winter summer").split()
-DRAFT = ("Could you summarise what we discussed about the context window so far, in three short bullet "
-         "points, and say which of the earlier examples mattered most for the answer? Thanks!")
+WORDS = (
+    "the model context window token prompt reply example shot greedy sampling temperature nucleus "
+    "keeps counts every message history system pinned draft budget gauge overflow drops oldest turns "
+    "because prefix cache reuse evaluation latency user assistant label review sentiment positive "
+    "negative neutral question answer fact river mountain library kitchen garden winter summer"
+).split()
+DRAFT = (
+    "Could you summarise what we discussed about the context window so far, in three short bullet "
+    "points, and say which of the earlier examples mattered most for the answer? Thanks!"
+)
 
 
 def sentence(rng: random.Random) -> str:
@@ -38,10 +42,13 @@ def sentence(rng: random.Random) -> str:
 
 
 def build_session(engine, target_tokens: int) -> ChatSession:
-    profile = DecodingProfile(name="bench", max_new_tokens=256, temperature=0.0, top_k=1, top_p=1.0,
-                              min_p=0.0, repeat_penalty=1.0)
-    session = ChatSession(profile=profile, system_prompt="You are a concise assistant for a prompt-engineering "
-                                                          "course. Answer in plain sentences.")
+    profile = DecodingProfile(
+        name="bench", max_new_tokens=256, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0
+    )
+    session = ChatSession(
+        profile=profile,
+        system_prompt="You are a concise assistant for a prompt-engineering course. Answer in plain sentences.",
+    )
     rng = random.Random(0)
     fmt = engine.prompt_format
     while engine.count_tokens(fmt.render(session.parts())) < target_tokens:
@@ -62,8 +69,10 @@ def main() -> None:
     reserve = session.profile.max_new_tokens
     print(f"model: {engine.info.header_line()}")
     history_prompt = fmt.render(session.parts())
-    print(f"conversation: {len(session.messages)} messages, {count(history_prompt)} tokens, "
-          f"{len(history_prompt)} chars rendered; draft grows to {len(DRAFT)} chars\n")
+    print(
+        f"conversation: {len(session.messages)} messages, {count(history_prompt)} tokens, "
+        f"{len(history_prompt)} chars rendered; draft grows to {len(DRAFT)} chars\n"
+    )
 
     # Cold: what the first recount after a reply pays (no cache), draft of typical length.
     parts = session.parts(DRAFT[:40])
@@ -109,16 +118,22 @@ def main() -> None:
     print("-" * (width + 10))
     for label, seconds in rows:
         print(f"{label:<{width}}  {seconds * 1000:>8.3f}")
-    print(f"\ngauge at the last keystroke: system {gauge.system}, history {gauge.history}, draft {gauge.draft}, "
-          f"reserve {gauge.reserve} (prompt {gauge.prompt} = exact count {exact})")
+    print(
+        f"\ngauge at the last keystroke: system {gauge.system}, history {gauge.history}, draft {gauge.draft}, "
+        f"reserve {gauge.reserve} (prompt {gauge.prompt} = exact count {exact})"
+    )
     ui_thread = asyncio.run(_ui_thread_cost(engine, session))
-    print(f"UI thread per keystroke in the real app (median / p95): {median(ui_thread) * 1000:.3f} / "
-          f"{p95(ui_thread) * 1000:.3f} ms over {len(ui_thread)} keys")
+    print(
+        f"UI thread per keystroke in the real app (median / p95): {median(ui_thread) * 1000:.3f} / "
+        f"{p95(ui_thread) * 1000:.3f} ms over {len(ui_thread)} keys"
+    )
     verdict = "meets" if p95(ui_thread) < 0.005 else "MISSES"
-    print(f"\nsummary: {len(per_key)} keystrokes on a {count(history_prompt)}-token chat: UI thread p95 "
-          f"{p95(ui_thread) * 1000:.3f} ms ({verdict} target < 5 ms); the exact recount runs in a debounced "
-          f"worker: median {median(per_key) * 1000:.2f} ms, p95 {p95(per_key) * 1000:.2f} ms; "
-          f"cold recount {median(cold) * 1000:.2f} ms")
+    print(
+        f"\nsummary: {len(per_key)} keystrokes on a {count(history_prompt)}-token chat: UI thread p95 "
+        f"{p95(ui_thread) * 1000:.3f} ms ({verdict} target < 5 ms); the exact recount runs in a debounced "
+        f"worker: median {median(per_key) * 1000:.2f} ms, p95 {p95(per_key) * 1000:.2f} ms; "
+        f"cold recount {median(cold) * 1000:.2f} ms"
+    )
     engine.close()
 
 

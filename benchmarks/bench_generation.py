@@ -26,8 +26,10 @@ PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 
 
 def run_shotglass(engine, n: int) -> tuple[float, int, str]:
-    params = SamplingParams(max_new_tokens=n, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
-                            repeat_penalty=1.0, seed=0)
+    params = SamplingParams(
+        max_new_tokens=n, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, seed=0
+    )
+
     def on_text(text: str, count: int) -> None:
         pass  # the TUI posts a message here; the benchmark measures the engine, not Textual
 
@@ -40,8 +42,9 @@ def run_shotglass(engine, n: int) -> tuple[float, int, str]:
 def run_bare(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int, str]:
     finish = None
     start = time.perf_counter()
-    for chunk in llm.create_completion(PROMPT, max_tokens=n, temperature=0, top_k=1, top_p=1.0, min_p=0.0,
-                                       repeat_penalty=1.0, stream=True):
+    for chunk in llm.create_completion(
+        PROMPT, max_tokens=n, temperature=0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, stream=True
+    ):
         choice = chunk["choices"][0]
         _ = choice["text"]
         finish = choice["finish_reason"] or finish
@@ -59,8 +62,14 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = load_engine(args.threads)
-    bare = llama_cpp.Llama(model_path=str(model_path()), n_ctx=N_CTX, n_threads=args.threads,
-                           n_threads_batch=args.threads, n_gpu_layers=engine.info.gpu_layers, verbose=False)
+    bare = llama_cpp.Llama(
+        model_path=str(model_path()),
+        n_ctx=N_CTX,
+        n_threads=args.threads,
+        n_threads_batch=args.threads,
+        n_gpu_layers=engine.info.gpu_layers,
+        verbose=False,
+    )
     prompt_len = len(bare.tokenize(PROMPT.encode("utf-8"), add_bos=True, special=True))
     assert prompt_len == engine.count_tokens(PROMPT), "both sides must evaluate the same prompt tokens"
     print(f"model: {engine.info.header_line()}")
@@ -90,17 +99,21 @@ def main() -> None:
         for side in ("shotglass", "bare"):
             tokens = max(counts[side])
             wall = median(walls[side])
-            print(f"{n:>7}  {side:<9} {'/'.join(map(str, sorted(counts[side]))):>7} "
-                  f"{'/'.join(sorted(finishes[side])):<8} {wall:>9.3f} {tokens / wall:>7.1f} "
-                  f"{min(walls[side]):>8.3f}")
+            print(
+                f"{n:>7}  {side:<9} {'/'.join(map(str, sorted(counts[side]))):>7} "
+                f"{'/'.join(sorted(finishes[side])):<8} {wall:>9.3f} {tokens / wall:>7.1f} "
+                f"{min(walls[side]):>8.3f}"
+            )
         same = counts["shotglass"] == counts["bare"] == {n}
         comparable = comparable and same
         ratio = median(walls["shotglass"]) / median(walls["bare"])
         best = min(walls["shotglass"]) / min(walls["bare"])
         note = "" if same else "  NOT COMPARABLE (token counts differ)"
         print(f"{n:>7}  ratio shotglass/bare wall time: median {ratio:.3f}, min {best:.3f}{note}")
-        print(f"{'':>9}runs s: shotglass {' '.join(f'{w:.3f}' for w in walls['shotglass'])} | "
-              f"bare {' '.join(f'{w:.3f}' for w in walls['bare'])}")
+        print(
+            f"{'':>9}runs s: shotglass {' '.join(f'{w:.3f}' for w in walls['shotglass'])} | "
+            f"bare {' '.join(f'{w:.3f}' for w in walls['bare'])}"
+        )
         ratios.append(f"{n} tok {ratio:.2f}x (min {best:.2f}x)")
     engine.close()
     bare.close()

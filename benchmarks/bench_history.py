@@ -20,10 +20,12 @@ from pathlib import Path
 from tui.core.chat.conversation import FinishReason
 from tui.core.history.store import HistoryStore
 
-WORDS = ("the model context window token prompt reply example shot greedy sampling temperature nucleus keeps "
-         "counts every message history system pinned draft budget gauge overflow drops oldest turns because "
-         "prefix cache reuse evaluation latency user assistant label review sentiment positive negative neutral "
-         "question answer fact river mountain library kitchen garden winter summer").split()
+WORDS = (
+    "the model context window token prompt reply example shot greedy sampling temperature nucleus keeps "
+    "counts every message history system pinned draft budget gauge overflow drops oldest turns because "
+    "prefix cache reuse evaluation latency user assistant label review sentiment positive negative neutral "
+    "question answer fact river mountain library kitchen garden winter summer"
+).split()
 RARE = "quetzalcoatl"
 TARGETS = {"load": 0.300, "search": 0.100, "append": 0.005}
 
@@ -43,9 +45,18 @@ def conversation_json(rng: random.Random, messages: int, rare_every: int) -> dic
             meta.append({})
         else:
             chat.append({"role": "assistant", "content": text})
-            meta.append({"profile": "greedy-factual", "seed": index, "finish_reason": FinishReason.STOP_STRING.value,
-                         "prompt_tokens": 500 + index, "completion_tokens": 40, "evaluated_prompt_tokens": 40,
-                         "ttft_s": 0.05, "tokens_per_s": 70.0})
+            meta.append(
+                {
+                    "profile": "greedy-factual",
+                    "seed": index,
+                    "finish_reason": FinishReason.STOP_STRING.value,
+                    "prompt_tokens": 500 + index,
+                    "completion_tokens": 40,
+                    "evaluated_prompt_tokens": 40,
+                    "ttft_s": 0.05,
+                    "tokens_per_s": 70.0,
+                }
+            )
     return {"messages": chat, "metadata": {"title": "bench", "messages": meta}}
 
 
@@ -71,8 +82,11 @@ async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> li
 
     engine = load_engine(2)
     profiles = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")
-    app = ShotglassApp(AppSettings(engine=engine, profiles=profiles, profile=profiles.get("greedy-factual"),
-                                   history=store, resume=False))
+    app = ShotglassApp(
+        AppSettings(
+            engine=engine, profiles=profiles, profile=profiles.get("greedy-factual"), history=store, resume=False
+        )
+    )
     times = []
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(runs):
@@ -107,18 +121,24 @@ def main() -> None:
         rows.append(("load 2,000-message chat", timed(lambda: store.get_conversation(long_id), args.runs), "load"))
         for query in ("the", "tem", "context window", "summ", RARE, "garden winter river"):
             hits = store.search(query)
-            rows.append((f"search {query!r} ({len(hits)} hits)", timed(lambda q=query: store.search(q), args.runs),
-                         "search"))
+            rows.append(
+                (f"search {query!r} ({len(hits)} hits)", timed(lambda q=query: store.search(q), args.runs), "search")
+            )
         chat = store.create_conversation(title="appends")
-        rows.append(("append user message", timed(lambda: store.add_user_message(chat, sentence(rng)), args.runs),
-                     "append"))
+        rows.append(
+            ("append user message", timed(lambda: store.add_user_message(chat, sentence(rng)), args.runs), "append")
+        )
         reply = store.start_reply(chat, "greedy-factual")
         streamed = [" ".join(sentence(rng) for _ in range(30))]
-        rows.append(("stream update (~2 KB reply)",
-                     timed(lambda: store.update_reply_text(reply, streamed[0]), args.runs), "append"))
+        rows.append(
+            (
+                "stream update (~2 KB reply)",
+                timed(lambda: store.update_reply_text(reply, streamed[0]), args.runs),
+                "append",
+            )
+        )
         rows.append(("start reply", timed(lambda: store.start_reply(chat, "greedy-factual"), args.runs), "append"))
-        rows.append(("UI: open 2,000-message chat, interactive", asyncio.run(ui_open_times(store, long_id, 5)),
-                     "load"))
+        rows.append(("UI: open 2,000-message chat, interactive", asyncio.run(ui_open_times(store, long_id, 5)), "load"))
         store.close()
 
     print(f"history: {args.messages:,} messages, {size_mb:.0f} MB, built in {build_s:.1f} s\n")
@@ -134,9 +154,11 @@ def main() -> None:
     load = statistics.median(rows[1][1])
     search = max(statistics.median(times) for _, times, kind in rows if kind == "search")
     append = max(statistics.median(times) for _, times, kind in rows if kind == "append")
-    print(f"\nsummary: load 2,000 messages {load * 1000:.1f} ms, slowest search over {args.messages:,} "
-          f"{search * 1000:.1f} ms, slowest append {append * 1000:.2f} ms; {sum(verdicts)}/{len(verdicts)} "
-          "rows within target (medians)")
+    print(
+        f"\nsummary: load 2,000 messages {load * 1000:.1f} ms, slowest search over {args.messages:,} "
+        f"{search * 1000:.1f} ms, slowest append {append * 1000:.2f} ms; {sum(verdicts)}/{len(verdicts)} "
+        "rows within target (medians)"
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ import time
 
 from _common import base_parser, load_engine, median
 
-from tui.core.profiles.profile import DecodingProfile
 from tui.core.contract import SamplingParams
+from tui.core.profiles.profile import DecodingProfile
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 
@@ -26,10 +26,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     engine = load_engine(args.threads)
-    profiles = {"greedy": DecodingProfile(name="greedy"),
-                "sampling": DecodingProfile(name="sampling", temperature=0.9, top_k=40, top_p=0.95, min_p=0.05)}
-    params = SamplingParams(max_new_tokens=args.tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
-                            repeat_penalty=1.0, seed=1)
+    profiles = {
+        "greedy": DecodingProfile(name="greedy"),
+        "sampling": DecodingProfile(name="sampling", temperature=0.9, top_k=40, top_p=0.95, min_p=0.05),
+    }
+    params = SamplingParams(
+        max_new_tokens=args.tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, seed=1
+    )
     generation, rates, rescoring = [], [], {name: [] for name in profiles}
     result = None
     for _ in range(args.runs):
@@ -48,12 +51,16 @@ def main() -> None:
     print(f"{'measurement':<36}{'median s':>10}{'ratio':>8}")
     print(f"{'generate (inspector off)':<36}{median(generation):>10.3f}{1.0:>8.2f}")
     for name, times in rescoring.items():
-        print(f"{'re-score for the inspector, ' + name:<36}{median(times):>10.3f}"
-              f"{median(times) / median(generation):>8.2f}")
+        print(
+            f"{'re-score for the inspector, ' + name:<36}{median(times):>10.3f}"
+            f"{median(times) / median(generation):>8.2f}"
+        )
     print(f"\ngeneration tokens/s with the inspector off: median {median(rates):.1f}")
     worst = max(median(times) / median(generation) for times in rescoring.values())
-    print(f"summary: re-scoring a {args.tokens}-token reply takes {worst:.2f}x its generation time "
-          f"({'meets' if worst < 2 else 'MISSES'} target < 2x); generation {median(rates):.1f} tok/s")
+    print(
+        f"summary: re-scoring a {args.tokens}-token reply takes {worst:.2f}x its generation time "
+        f"({'meets' if worst < 2 else 'MISSES'} target < 2x); generation {median(rates):.1f} tok/s"
+    )
     engine.close()
 
 

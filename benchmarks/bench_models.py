@@ -28,10 +28,10 @@ from pathlib import Path
 
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
+from tui.core.contract import SamplingParams
 from tui.core.models.gguf import read_gguf_info
 from tui.core.models.scan import model_entries, scan_models, skipped_files
 from tui.core.models.sources import ScanSource, SourceKind
-from tui.core.contract import SamplingParams
 from tui.engine.remote import RemoteEngine
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
@@ -76,9 +76,26 @@ def start_server(model: Path, threads: int) -> tuple[subprocess.Popen, str, Path
     log = Path(tempfile.gettempdir()) / "shotglass-bench-server.log"
     with log.open("w") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port",
-             str(port), "--n_ctx", str(N_CTX), "--n_threads", str(threads), "--n_threads_batch", str(threads)],
-            stdout=handle, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--n_ctx",
+                str(N_CTX),
+                "--n_threads",
+                str(threads),
+                "--n_threads_batch",
+                str(threads),
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,8 +111,9 @@ def start_server(model: Path, threads: int) -> tuple[subprocess.Popen, str, Path
 
 
 def run(engine, n: int) -> tuple[float, int, str, float, float]:
-    params = SamplingParams(max_new_tokens=n, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
-                            repeat_penalty=1.0, seed=0)
+    params = SamplingParams(
+        max_new_tokens=n, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0, seed=0
+    )
     start = time.perf_counter()
     result = engine.generate(PROMPT, params, lambda _text, _count: None, threading.Event())
     wall = time.perf_counter() - start
@@ -118,8 +136,9 @@ def time_switches(model: Path, threads: int, runs: int) -> list[float]:
         for index in range(runs):
             start = time.perf_counter()
             engine.close()
-            engine = LlamaEngine(LoadOptions(model_path=other if index % 2 == 0 else model, n_threads=threads,
-                                             log_file=log))
+            engine = LlamaEngine(
+                LoadOptions(model_path=other if index % 2 == 0 else model, n_threads=threads, log_file=log)
+            )
             times.append(time.perf_counter() - start)
         engine.close()
     return times
@@ -164,9 +183,11 @@ def main() -> None:
     try:
         remote = RemoteEngine(url, n_ctx=N_CTX)
         assert remote.count_tokens(PROMPT) == local.count_tokens(PROMPT), "both sides must evaluate the same prompt"
-        print(f"\nremote vs local: {remote.info.backend} ({remote.server_kind}) vs {local.info.backend}, "
-              f"{args.threads} threads, n_ctx {N_CTX}, {args.tokens} new tokens, greedy; "
-              f"{args.runs} alternating runs per side")
+        print(
+            f"\nremote vs local: {remote.info.backend} ({remote.server_kind}) vs {local.info.backend}, "
+            f"{args.threads} threads, n_ctx {N_CTX}, {args.tokens} new tokens, greedy; "
+            f"{args.runs} alternating runs per side"
+        )
         run(local, 16)  # warm-up: first decode on a fresh context pays one-off costs
         run(remote, 16)
         walls: dict[str, list[float]] = {"local": [], "remote": []}
@@ -180,12 +201,16 @@ def main() -> None:
                 decode[side].append(rate)
                 ttft[side].append(first)
                 counts[side].add(tokens)
-        print(f"{'side':<7} {'tokens':>7} {'median s':>9} {'tok/s':>7} {'decode tok/s':>13} {'ttft ms':>8} {'min s':>7}")
+        print(
+            f"{'side':<7} {'tokens':>7} {'median s':>9} {'tok/s':>7} {'decode tok/s':>13} {'ttft ms':>8} {'min s':>7}"
+        )
         for side in ("local", "remote"):
             wall = median(walls[side])
-            print(f"{side:<7} {'/'.join(map(str, sorted(counts[side]))):>7} {wall:>9.3f} "
-                  f"{max(counts[side]) / wall:>7.1f} {median(decode[side]):>13.1f} "
-                  f"{median(ttft[side]) * 1000:>8.1f} {min(walls[side]):>7.3f}")
+            print(
+                f"{side:<7} {'/'.join(map(str, sorted(counts[side]))):>7} {wall:>9.3f} "
+                f"{max(counts[side]) / wall:>7.1f} {median(decode[side]):>13.1f} "
+                f"{median(ttft[side]) * 1000:>8.1f} {min(walls[side]):>7.3f}"
+            )
         comparable = counts["local"] == counts["remote"] == {args.tokens}
         ratio = (args.tokens / median(walls["remote"])) / (args.tokens / median(walls["local"]))
         decode_ratio = median(decode["remote"]) / median(decode["local"])
@@ -197,9 +222,11 @@ def main() -> None:
         process.wait(timeout=10)
         local.close()
     hard = rows[0]
-    print(f"\nsummary: scan of {hard[2]} GGUFs {hard[1]:.2f} s ({hard[1] / hard[2] * 1000:.0f} ms/file, metadata only; "
-          f"one llama.cpp load {load_s:.2f} s); remote/local tokens/s on loopback {ratio:.2f}x "
-          f"(decode {decode_ratio:.2f}x){'' if comparable else ' NOT COMPARABLE'}")
+    print(
+        f"\nsummary: scan of {hard[2]} GGUFs {hard[1]:.2f} s ({hard[1] / hard[2] * 1000:.0f} ms/file, metadata only; "
+        f"one llama.cpp load {load_s:.2f} s); remote/local tokens/s on loopback {ratio:.2f}x "
+        f"(decode {decode_ratio:.2f}x){'' if comparable else ' NOT COMPARABLE'}"
+    )
 
 
 if __name__ == "__main__":

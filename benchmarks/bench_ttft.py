@@ -21,13 +21,33 @@ from pathlib import Path
 
 from _common import base_parser, load_engine, median
 
-from tui.core.profiles.store import ProfileStore
 from tui.core.chat.fitting import ChatSession, RequestPlan
 from tui.core.chat.request import reply_stats, sampling_params
+from tui.core.profiles.store import ProfileStore
 
 TURNS = 20
-TOPICS = ["the sea", "bread", "bicycles", "owls", "the moon", "tea", "rivers", "chess", "snow", "maps",
-          "bees", "clocks", "salt", "violins", "deserts", "paper", "trains", "honey", "glass", "comets"]
+TOPICS = [
+    "the sea",
+    "bread",
+    "bicycles",
+    "owls",
+    "the moon",
+    "tea",
+    "rivers",
+    "chess",
+    "snow",
+    "maps",
+    "bees",
+    "clocks",
+    "salt",
+    "violins",
+    "deserts",
+    "paper",
+    "trains",
+    "honey",
+    "glass",
+    "comets",
+]
 
 
 def message(turn: int) -> str:
@@ -45,9 +65,17 @@ def run_chat(engine, profile) -> tuple[list[dict], str]:
         result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
         session.add_user(text)
         session.add_reply(result.text, reply_stats(profile, result))
-        rows.append({"turn": turn, "prompt": result.prompt_tokens, "evaluated": result.evaluated_prompt_tokens,
-                     "completion": result.completion_tokens, "finish": result.finish_reason.value,
-                     "dropped": plan.dropped_messages, "ttft": result.ttft_s})
+        rows.append(
+            {
+                "turn": turn,
+                "prompt": result.prompt_tokens,
+                "evaluated": result.evaluated_prompt_tokens,
+                "completion": result.completion_tokens,
+                "finish": result.finish_reason.value,
+                "dropped": plan.dropped_messages,
+                "ttft": result.ttft_s,
+            }
+        )
     return rows, plan.prompt
 
 
@@ -72,8 +100,12 @@ def main() -> None:
         chats.append(rows)
         # Cold: the same turn-20 prompt with the cache holding an unrelated prompt (only BOS is shared).
         _evict(engine, profile)
-        result = engine.generate(last_prompt, sampling_params(profile, _one_token_plan(engine, last_prompt)),
-                                 lambda _t, _n: None, threading.Event())
+        result = engine.generate(
+            last_prompt,
+            sampling_params(profile, _one_token_plan(engine, last_prompt)),
+            lambda _t, _n: None,
+            threading.Event(),
+        )
         cold.append(result.ttft_s)
         cold_counts = (result.evaluated_prompt_tokens, result.prompt_tokens)
 
@@ -84,40 +116,53 @@ def main() -> None:
             keys = ("prompt", "completion") + (("evaluated",) if a["turn"] > 1 else ())
             if any(a[key] != b[key] for key in keys):
                 print(f"warning: turn {a['turn']} differs between chats: {a} vs {b}")
-    header = (f"{'turn':>4} {'prompt tok':>10} {'evaluated':>9} {'reply tok':>9} {'finish':<12} "
-              f"{'ttft ms median':>14} {'min':>6}")
+    header = (
+        f"{'turn':>4} {'prompt tok':>10} {'evaluated':>9} {'reply tok':>9} {'finish':<12} "
+        f"{'ttft ms median':>14} {'min':>6}"
+    )
     print(header)
     print("-" * len(header))
     ttft, best = {}, {}
     for index, row in enumerate(first):
         samples = [rows[index]["ttft"] for rows in chats]
         ttft[row["turn"]], best[row["turn"]] = median(samples), min(samples)
-        print(f"{row['turn']:>4} {row['prompt']:>10} {row['evaluated']:>9} {row['completion']:>9} "
-              f"{row['finish']:<12} {ttft[row['turn']] * 1000:>14.1f} {best[row['turn']] * 1000:>6.1f}")
+        print(
+            f"{row['turn']:>4} {row['prompt']:>10} {row['evaluated']:>9} {row['completion']:>9} "
+            f"{row['finish']:<12} {ttft[row['turn']] * 1000:>14.1f} {best[row['turn']] * 1000:>6.1f}"
+        )
     dropped = sum(row["dropped"] for row in first)
     ratio = ttft[TURNS] / ttft[2]
     best_ratio = best[TURNS] / best[2]
     t2, t20 = first[1], first[TURNS - 1]
-    print(f"\ncold turn-{TURNS} prompt (no reuse): {cold_counts[1]} tok, {cold_counts[0]} evaluated, "
-          f"ttft {median(cold) * 1000:.1f} ms (median of {len(cold)})")
+    print(
+        f"\ncold turn-{TURNS} prompt (no reuse): {cold_counts[1]} tok, {cold_counts[0]} evaluated, "
+        f"ttft {median(cold) * 1000:.1f} ms (median of {len(cold)})"
+    )
     print(f"messages dropped for overflow: {dropped}")
     verdict = "meets" if ratio <= 1.2 else "MISSES"
-    print(f"\nsummary: ttft turn 2 {ttft[2] * 1000:.1f} ms ({t2['evaluated']}/{t2['prompt']} tok evaluated), "
-          f"turn {TURNS} {ttft[TURNS] * 1000:.1f} ms ({t20['evaluated']}/{t20['prompt']} tok evaluated), "
-          f"ratio {ratio:.2f} (min {best_ratio:.2f}; median {verdict} target <= 1.2)")
+    print(
+        f"\nsummary: ttft turn 2 {ttft[2] * 1000:.1f} ms ({t2['evaluated']}/{t2['prompt']} tok evaluated), "
+        f"turn {TURNS} {ttft[TURNS] * 1000:.1f} ms ({t20['evaluated']}/{t20['prompt']} tok evaluated), "
+        f"ratio {ratio:.2f} (min {best_ratio:.2f}; median {verdict} target <= 1.2)"
+    )
     engine.close()
 
 
 def _evict(engine, profile) -> None:
     """Replace the KV cache's contents with an unrelated one-token request, through the public API."""
-    engine.generate("Unrelated.", sampling_params(profile, _one_token_plan(engine, "Unrelated.")),
-                    lambda _t, _n: None, threading.Event())
+    engine.generate(
+        "Unrelated.",
+        sampling_params(profile, _one_token_plan(engine, "Unrelated.")),
+        lambda _t, _n: None,
+        threading.Event(),
+    )
 
 
 def _one_token_plan(engine, prompt: str):
     """A plan for a raw prompt with one new token, for the cold measurement."""
-    return RequestPlan(prompt=prompt, prompt_tokens=engine.count_tokens(prompt), max_new_tokens=1, stop=(),
-                       dropped_messages=0)
+    return RequestPlan(
+        prompt=prompt, prompt_tokens=engine.count_tokens(prompt), max_new_tokens=1, stop=(), dropped_messages=0
+    )
 
 
 if __name__ == "__main__":

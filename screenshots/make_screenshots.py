@@ -6,8 +6,8 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
 
     python screenshots/make_screenshots.py
 
-writes chat.svg (one answered question), few-shot.svg (the sentiment example set pinned), gauge-draft.svg (a second turn plus an unsent draft, so the
-context gauge shows draft tokens) and profile-switch.svg (F2 until creative-sampling, then a short poem).
+writes chat.svg (one answered question), few-shot.svg (the sentiment example set pinned), gauge-draft.svg
+(a second turn plus an unsent draft, so the context gauge shows draft tokens) and profile-switch.svg (F2 until creative-sampling, then a short poem).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
 Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
 """
@@ -67,10 +67,18 @@ async def ask(pilot, question: str) -> None:
     await type_text(pilot, question)
     await pilot.press("enter")
     # A short greedy reply can finish within the press itself, so never wait to *see* it generating.
-    await wait_until(pilot, lambda: count(screen, Role.USER, question) > asked,
-                     "the question to be sent (a 'Does not fit' toast?)", 10)
-    await wait_until(pilot, lambda: not screen.generating and count(screen, Role.ASSISTANT) > replied,
-                     f"the reply to {question!r}", REPLY_TIMEOUT_S)
+    await wait_until(
+        pilot,
+        lambda: count(screen, Role.USER, question) > asked,
+        "the question to be sent (a 'Does not fit' toast?)",
+        10,
+    )
+    await wait_until(
+        pilot,
+        lambda: not screen.generating and count(screen, Role.ASSISTANT) > replied,
+        f"the reply to {question!r}",
+        REPLY_TIMEOUT_S,
+    )
     await settle(pilot)
 
 
@@ -98,8 +106,9 @@ async def shoot(app: ShotglassApp) -> None:
                 break
             await pilot.press("f2")
             await pilot.pause(0.05)
-        await wait_until(pilot, lambda: app.screen.session.profile.name == "creative-sampling",
-                         "the profile switch", 10)
+        await wait_until(
+            pilot, lambda: app.screen.session.profile.name == "creative-sampling", "the profile switch", 10
+        )
         await settle(pilot)
         await ask(pilot, "Write a short poem about the sea.")
         save(app, "profile-switch.svg")
@@ -119,8 +128,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="shotglass-shots-") as tmp:
         store = ProfileStore(Path(tmp) / "profiles")
         print("loading the embedded model…", file=sys.stderr)
-        engine = LlamaEngine(LoadOptions(model_path=embedded_model_path(paths.models_cache_dir),
-                                         n_threads=physical_cores(), log_file=paths.llama_log_file))
+        engine = LlamaEngine(
+            LoadOptions(
+                model_path=embedded_model_path(paths.models_cache_dir),
+                n_threads=physical_cores(),
+                log_file=paths.llama_log_file,
+            )
+        )
         try:
             settings = AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"))
             asyncio.run(shoot(ShotglassApp(settings)))

@@ -27,8 +27,17 @@ def test_ask_json_has_exactly_the_contract_fields(shotglass_cmd, model_path: Pat
     result = _run(shotglass_cmd, "ask", "What is the capital of France?", "--json", "--model", str(model_path))
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"text", "finish_reason", "prompt_tokens", "completion_tokens", "profile", "seed",
-                            "ttft_s", "tokens_per_s", "model"}
+    assert set(payload) == {
+        "text",
+        "finish_reason",
+        "prompt_tokens",
+        "completion_tokens",
+        "profile",
+        "seed",
+        "ttft_s",
+        "tokens_per_s",
+        "model",
+    }
     assert "Paris" in payload["text"]
     assert payload["finish_reason"] == "stop" and payload["profile"] == "greedy-factual"
     assert payload["prompt_tokens"] > 5 and payload["completion_tokens"] > 0
@@ -36,18 +45,45 @@ def test_ask_json_has_exactly_the_contract_fields(shotglass_cmd, model_path: Pat
 
 
 def test_ask_streams_plain_text_and_honours_overrides(shotglass_cmd, model_path: Path) -> None:
-    result = _run(shotglass_cmd, "--model", str(model_path), "ask", "Tell me a story about a cat.",
-                  "--max-new-tokens", "5", "--json")
+    result = _run(
+        shotglass_cmd,
+        "--model",
+        str(model_path),
+        "ask",
+        "Tell me a story about a cat.",
+        "--max-new-tokens",
+        "5",
+        "--json",
+    )
     payload = json.loads(result.stdout)
     assert payload["completion_tokens"] == 5 and payload["finish_reason"] == "length"
-    plain = _run(shotglass_cmd, "ask", "-", "--model", str(model_path), "--system", "Answer briefly.",
-                 stdin="What is the capital of France?")
+    plain = _run(
+        shotglass_cmd,
+        "ask",
+        "-",
+        "--model",
+        str(model_path),
+        "--system",
+        "Answer briefly.",
+        stdin="What is the capital of France?",
+    )
     assert plain.returncode == 0 and "Paris" in plain.stdout
 
 
 def test_ask_seeded_sampling_reproduces(shotglass_cmd, model_path: Path) -> None:
-    args = ("ask", "Write a line about rain.", "--model", str(model_path), "--profile", "creative-sampling",
-            "--seed", "99", "--max-new-tokens", "20", "--json")
+    args = (
+        "ask",
+        "Write a line about rain.",
+        "--model",
+        str(model_path),
+        "--profile",
+        "creative-sampling",
+        "--seed",
+        "99",
+        "--max-new-tokens",
+        "20",
+        "--json",
+    )
     first, second = (json.loads(_run(shotglass_cmd, *args).stdout) for _ in range(2))
     assert first["text"] == second["text"] and first["seed"] == second["seed"] == 99
 
@@ -82,8 +118,10 @@ def test_empty_prompt(shotglass_cmd) -> None:
 
 
 def test_ctx_beyond_trained_context(shotglass_cmd, model_path: Path) -> None:
-    _assert_clean_error(_run(shotglass_cmd, "ask", "hi", "--model", str(model_path), "--ctx", "65536"),
-                        "exceeds the model's trained context of 32768")
+    _assert_clean_error(
+        _run(shotglass_cmd, "ask", "hi", "--model", str(model_path), "--ctx", "65536"),
+        "exceeds the model's trained context of 32768",
+    )
 
 
 def test_text_file_and_truncated_gguf(shotglass_cmd, model_path: Path, tmp_path: Path) -> None:
@@ -143,20 +181,43 @@ def test_missing_model_package_and_bad_chunks(monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_ask_with_several_profiles_prints_one_object_each(shotglass_cmd, model_path: Path) -> None:
-    result = _run(shotglass_cmd, "ask", "Describe the sea.", "--model", str(model_path), "--json",
-                  "--profile", "greedy-factual", "--profile", "seeded-reproducible", "--max-new-tokens", "24")
+    result = _run(
+        shotglass_cmd,
+        "ask",
+        "Describe the sea.",
+        "--model",
+        str(model_path),
+        "--json",
+        "--profile",
+        "greedy-factual",
+        "--profile",
+        "seeded-reproducible",
+        "--max-new-tokens",
+        "24",
+    )
     assert result.returncode == 0, result.stderr
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert (first["profile"], second["profile"]) == ("greedy-factual", "seeded-reproducible")
     assert second["seed"] == 1234 and first["prompt_tokens"] == second["prompt_tokens"]
 
 
-def test_ask_with_a_broken_profile_among_several_fails_before_generating(shotglass_cmd, model_path: Path,
-                                                                        isolated_dirs) -> None:
+def test_ask_with_a_broken_profile_among_several_fails_before_generating(
+    shotglass_cmd, model_path: Path, isolated_dirs
+) -> None:
     profiles = isolated_dirs.user_profiles_dir
     profiles.mkdir(parents=True)
     (profiles / "bad.toml").write_text('name = "bad"\ntop_k = -3\n')
-    result = _run(shotglass_cmd, "ask", "hi", "--model", str(model_path), "--json",
-                  "--profile", "greedy-factual", "--profile", "bad")
+    result = _run(
+        shotglass_cmd,
+        "ask",
+        "hi",
+        "--model",
+        str(model_path),
+        "--json",
+        "--profile",
+        "greedy-factual",
+        "--profile",
+        "bad",
+    )
     _assert_clean_error(result, "key 'top_k' = -3 is out of range")
     assert result.stdout == ""

@@ -9,19 +9,27 @@ from pathlib import Path
 import pytest
 
 from tui.core.chat.conversation import FinishReason
+from tui.core.chat.fitting import ChatSession
+from tui.core.chat.prompt import PromptParts
+from tui.core.chat.request import reply_stats, sampling_params
+from tui.core.contract import SamplingParams
 from tui.core.errors import ModelError
 from tui.core.profiles.profile import DecodingProfile
-from tui.core.chat.prompt import PromptParts
-from tui.core.chat.fitting import ChatSession
-from tui.core.contract import SamplingParams
-from tui.core.chat.request import reply_stats, sampling_params
 
 QUESTION = "What is the capital of France?"
 
 
 def _params(**overrides) -> SamplingParams:
-    values = dict(max_new_tokens=40, temperature=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0,
-                  seed=7, stop=("\nUser:", "\nAssistant:"))
+    values = dict(
+        max_new_tokens=40,
+        temperature=0.0,
+        top_k=40,
+        top_p=0.95,
+        min_p=0.05,
+        repeat_penalty=1.0,
+        seed=7,
+        stop=("\nUser:", "\nAssistant:"),
+    )
     values.update(overrides)
     return SamplingParams(**values)
 
@@ -30,13 +38,15 @@ def _prompt(engine, message: str = QUESTION) -> str:
     return engine.prompt_format.render(PromptParts(new_message=message))
 
 
-def _run(engine, prompt: str, params: SamplingParams, cancel: threading.Event | None = None,
-         reuse_limit: int | None = 0):
+def _run(
+    engine, prompt: str, params: SamplingParams, cancel: threading.Event | None = None, reuse_limit: int | None = 0
+):
     """Runs from an empty KV cache by default: llama.cpp's logits differ slightly with the batch split,
     so reproducibility is defined for the same cache state (see test_replay_with_the_same_reuse_is_exact)."""
     pieces: list[str] = []
-    result = engine.generate(prompt, params, lambda text, _n: pieces.append(text), cancel or threading.Event(),
-                             reuse_limit)
+    result = engine.generate(
+        prompt, params, lambda text, _n: pieces.append(text), cancel or threading.Event(), reuse_limit
+    )
     assert "".join(pieces) == result.text
     return result
 
@@ -105,8 +115,9 @@ def test_cancel_mid_stream_keeps_partial_and_engine_stays_usable(engine) -> None
         if n >= 3:
             cancel.set()
 
-    result = engine.generate(_prompt(engine, "Count from one to fifty in words."),
-                             _params(max_new_tokens=200, stop=()), on_text, cancel)
+    result = engine.generate(
+        _prompt(engine, "Count from one to fifty in words."), _params(max_new_tokens=200, stop=()), on_text, cancel
+    )
     assert result.finish_reason is FinishReason.CANCELLED
     assert 3 <= result.completion_tokens <= 4
     after = _run(engine, _prompt(engine), _params())
@@ -205,7 +216,9 @@ def test_replay_with_the_same_reuse_is_exact(engine) -> None:
     plan, params, original = results[-1]
     assert original.evaluated_prompt_tokens < original.prompt_tokens  # the original reused the cache
     for _ in range(2):
-        replay = _run(engine, plan.prompt, params, reuse_limit=original.prompt_tokens - original.evaluated_prompt_tokens)
+        replay = _run(
+            engine, plan.prompt, params, reuse_limit=original.prompt_tokens - original.evaluated_prompt_tokens
+        )
         assert replay.text == original.text
         assert replay.evaluated_prompt_tokens == original.evaluated_prompt_tokens
 
@@ -253,10 +266,13 @@ def test_inspector_probabilities_and_cuts_match_brute_force(engine) -> None:
         engine._llm.eval(tokens)
         n_vocab = engine._llm.n_vocab()
         row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(engine._ctx, -1), shape=(n_vocab,)).astype(
-            np.float64)
-    for profile in (DecodingProfile(name="a", temperature=0.7, top_k=40, top_p=0.9, min_p=0.0),
-                    DecodingProfile(name="b", temperature=1.5, top_k=0, top_p=0.5, min_p=0.0),
-                    DecodingProfile(name="c", temperature=0.9, top_k=5, top_p=1.0, min_p=0.2)):
+            np.float64
+        )
+    for profile in (
+        DecodingProfile(name="a", temperature=0.7, top_k=40, top_p=0.9, min_p=0.0),
+        DecodingProfile(name="b", temperature=1.5, top_k=0, top_p=0.5, min_p=0.0),
+        DecodingProfile(name="c", temperature=0.9, top_k=5, top_p=1.0, min_p=0.2),
+    ):
         chosen = int(np.argmax(row))
         scores = score_position(row, chosen, 0, profile, engine.token_text)
         temperature_p = np.exp(row / profile.temperature - np.logaddexp.reduce(row / profile.temperature))
@@ -268,8 +284,9 @@ def test_inspector_probabilities_and_cuts_match_brute_force(engine) -> None:
         top_k_probs = np.exp(ordered[:k] - np.logaddexp.reduce(ordered[:k]))
         expected_p = int(np.argmax(np.cumsum(top_k_probs) >= profile.top_p)) + 1 if profile.top_p < 1 else k
         assert scores.kept_top_p == expected_p  # the smallest set whose mass reaches p
-        expected_min = int((ordered[:expected_p] >= ordered[0] + math.log(profile.min_p)).sum()) \
-            if profile.min_p else expected_p
+        expected_min = (
+            int((ordered[:expected_p] >= ordered[0] + math.log(profile.min_p)).sum()) if profile.min_p else expected_p
+        )
         assert scores.kept_min_p == expected_min
         rows = analyze(scores, profile)
         assert all((row_.cut_by == "top-k") == (row_.rank >= k) for row_ in rows)
@@ -286,8 +303,7 @@ def test_fork_continues_from_the_chosen_token(engine) -> None:
     alternative = scores[position].candidates[1][0]
     assert alternative != result.tokens[position]
     forced = result.tokens[:position] + (alternative,)
-    fork = engine.generate(
-        plan.prompt, params, lambda *_: None, threading.Event(), None, forced)
+    fork = engine.generate(plan.prompt, params, lambda *_: None, threading.Event(), None, forced)
     assert fork.tokens[: position + 1] == forced
     assert fork.text.startswith(engine.detokenize(list(forced)))
     assert fork.text != result.text

@@ -81,9 +81,24 @@ def test_scoring_rule() -> None:
 
 def test_eval_on_the_real_model_shows_few_shot_beats_zero_shot(shotglass_cmd, model_path: Path) -> None:
     result = subprocess.run(
-        [*shotglass_cmd, "eval", str(EXAMPLES / "sentiment.jsonl"), "--examples", str(EXAMPLES / "sentiment.toml"),
-         "--shots", "0,2", "--json", "--model", str(model_path), "--ctx", "1024"],
-        capture_output=True, text=True, timeout=600)
+        [
+            *shotglass_cmd,
+            "eval",
+            str(EXAMPLES / "sentiment.jsonl"),
+            "--examples",
+            str(EXAMPLES / "sentiment.toml"),
+            "--shots",
+            "0,2",
+            "--json",
+            "--model",
+            str(model_path),
+            "--ctx",
+            "1024",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     zero, two = json.loads(result.stdout)["results"]
     assert zero["shots"] == 0 and two["shots"] == 2 and zero["total"] == two["total"] == 24
@@ -107,19 +122,36 @@ def test_eval_bad_inputs_exit_2(shotglass_cmd, args: list[str], fragment: str) -
 
 
 def test_eval_requires_examples_and_valid_data(shotglass_cmd, tmp_path: Path) -> None:
-    missing = subprocess.run([*shotglass_cmd, "eval", str(EXAMPLES / "sentiment.jsonl")], capture_output=True,
-                             text=True, timeout=120)
+    missing = subprocess.run(
+        [*shotglass_cmd, "eval", str(EXAMPLES / "sentiment.jsonl")], capture_output=True, text=True, timeout=120
+    )
     assert missing.returncode == 2 and "--examples FILE is required" in missing.stderr
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    result = subprocess.run([*shotglass_cmd, "eval", str(empty), "--examples", str(EXAMPLES / "sentiment.toml")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*shotglass_cmd, "eval", str(empty), "--examples", str(EXAMPLES / "sentiment.toml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "no data lines" in result.stderr
 
 
 def test_ask_with_pinned_examples(shotglass_cmd, model_path: Path) -> None:
-    result = subprocess.run([*shotglass_cmd, "ask", "What a fantastic, uplifting movie!", "--examples",
-                             str(EXAMPLES / "sentiment.toml"), "--model", str(model_path), "--json"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            *shotglass_cmd,
+            "ask",
+            "What a fantastic, uplifting movie!",
+            "--examples",
+            str(EXAMPLES / "sentiment.toml"),
+            "--model",
+            str(model_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["text"].lower().startswith("positive")

@@ -20,14 +20,27 @@ import pytest
 
 from tui.core.chat.conversation import FinishReason, Message, ReplyStats, Role
 from tui.core.fewshot.examples import Example, ExampleSet
-from tui.core.history.store import (HistoryError, HistoryStore, fts_query, history_path, model_fingerprint)
 from tui.core.history.schema import MIGRATIONS
+from tui.core.history.store import HistoryError, HistoryStore, fts_query, history_path, model_fingerprint
 from tui.core.paths import AppPaths
 
-STATS = ReplyStats(profile="greedy-factual", seed=7, finish_reason=FinishReason.STOP_STRING, prompt_tokens=30,
-                   completion_tokens=4, evaluated_prompt_tokens=12, ttft_s=0.05, tokens_per_s=71.5)
-PINS = ExampleSet(name="sentiment", instruction="Classify.", input_label="Review", output_label="Sentiment",
-                  examples=(Example("Great film.", "positive"), Example("Dull.", "negative", enabled=False)))
+STATS = ReplyStats(
+    profile="greedy-factual",
+    seed=7,
+    finish_reason=FinishReason.STOP_STRING,
+    prompt_tokens=30,
+    completion_tokens=4,
+    evaluated_prompt_tokens=12,
+    ttft_s=0.05,
+    tokens_per_s=71.5,
+)
+PINS = ExampleSet(
+    name="sentiment",
+    instruction="Classify.",
+    input_label="Review",
+    output_label="Sentiment",
+    examples=(Example("Great film.", "positive"), Example("Dull.", "negative", enabled=False)),
+)
 
 
 @pytest.fixture
@@ -72,20 +85,31 @@ def test_lives_in_the_data_dir_in_wal_mode_at_the_latest_schema(history: History
 
 
 def test_conversation_round_trip_with_stats_pins_and_settings(history: HistoryStore) -> None:
-    chat = history.create_conversation(model_path=Path("/models/g.gguf"), model_fingerprint="fp",
-                                       system_prompt="Be brief.", pins=PINS, profile="balanced")
+    chat = history.create_conversation(
+        model_path=Path("/models/g.gguf"),
+        model_fingerprint="fp",
+        system_prompt="Be brief.",
+        pins=PINS,
+        profile="balanced",
+    )
     user = history.add_user_message(chat, "What is the capital of France?\nAnswer briefly.")
     reply = history.start_reply(chat, "greedy-factual")
     history.update_reply_text(reply, "Par")
     assert history.get_conversation(chat).messages[-1] == Message(Role.ASSISTANT, "Par")
     history.finish_reply(reply, "Paris.", STATS)
     loaded = history.get_conversation(chat)
-    assert loaded.messages == (Message(Role.USER, "What is the capital of France?\nAnswer briefly."),
-                               Message(Role.ASSISTANT, "Paris.", STATS))
+    assert loaded.messages == (
+        Message(Role.USER, "What is the capital of France?\nAnswer briefly."),
+        Message(Role.ASSISTANT, "Paris.", STATS),
+    )
     assert loaded.message_ids == (user, reply)
     info = loaded.info
-    assert (info.model_path, info.model_fingerprint, info.system_prompt, info.pins) == ("/models/g.gguf", "fp",
-                                                                                        "Be brief.", PINS)
+    assert (info.model_path, info.model_fingerprint, info.system_prompt, info.pins) == (
+        "/models/g.gguf",
+        "fp",
+        "Be brief.",
+        PINS,
+    )
     assert info.title == "What is the capital of France? Answer briefly."  # from the first message
     assert info.profile == "greedy-factual"  # the profile of the last reply, to resume with
     history.update_conversation(chat, system_prompt="Be verbose.", pins=ExampleSet(), profile="balanced")
@@ -113,8 +137,9 @@ def test_list_newest_first_rename_delete_and_last(history: HistoryStore) -> None
     history.delete(first)
     assert [c.id for c in history.list_conversations()] == [second]
     assert history.search("first") == []
-    assert _raw(history.path).execute("SELECT count(*) FROM messages WHERE conversation_id = ?",
-                                      (first,)).fetchone() == (0,)
+    assert _raw(history.path).execute(
+        "SELECT count(*) FROM messages WHERE conversation_id = ?", (first,)
+    ).fetchone() == (0,)
     with pytest.raises(HistoryError, match=f"no conversation with id {first}"):
         history.delete(first)
 
@@ -145,8 +170,12 @@ def test_edit_and_resend_keeps_the_old_branch(history: HistoryStore) -> None:
     assert [m.text for m in history.get_conversation(chat).messages] == ["What is 5+5?", "10"]
     (branch,) = history.old_branches(chat)
     assert branch.replaced_by == edited
-    assert [(m.id, m.text) for m in branch.messages] == [(q1, "What is 2+2?"), (a1, "answer to What is 2+2?"),
-                                                        (q2, "And 3+3?"), (a2, "answer to And 3+3?")]
+    assert [(m.id, m.text) for m in branch.messages] == [
+        (q1, "What is 2+2?"),
+        (a1, "answer to What is 2+2?"),
+        (q2, "And 3+3?"),
+        (a2, "answer to And 3+3?"),
+    ]
     assert branch.messages[1].stats == STATS
     with pytest.raises(HistoryError, match="already replaced"):
         history.edit_user_message(q1, "again")
@@ -203,9 +232,41 @@ def test_search_finds_active_messages_with_snippets(history: HistoryStore) -> No
     assert len(history.search("river OR mountains")) == 0  # OR is a word here, not an operator
 
 
-@pytest.mark.parametrize("query", ['foo"bar', "AND", "OR", "NOT", "NEAR(a b)", "NEAR", '"', '""', "'", "*", "a*",
-                                   "(", ")", "-", "-x", "col:x", "text:hello", "^start", "a + b", "\\", "%", "_",
-                                   '"unbalanced', 'x" OR "y', "", "   ", "{text}: x", "日本語", "\x00", "é*"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'foo"bar',
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR(a b)",
+        "NEAR",
+        '"',
+        '""',
+        "'",
+        "*",
+        "a*",
+        "(",
+        ")",
+        "-",
+        "-x",
+        "col:x",
+        "text:hello",
+        "^start",
+        "a + b",
+        "\\",
+        "%",
+        "_",
+        '"unbalanced',
+        'x" OR "y',
+        "",
+        "   ",
+        "{text}: x",
+        "日本語",
+        "\x00",
+        "é*",
+    ],
+)
 def test_awkward_queries_never_raise(history: HistoryStore, query: str) -> None:
     _chat(history, "AND the NEAR foo bar text hello")
     assert isinstance(history.search(query), list)
@@ -222,26 +283,43 @@ def test_fts_query_quotes_every_term() -> None:
 
 
 def test_export_markdown_is_readable_with_stats_per_reply(history: HistoryStore) -> None:
-    chat, _ = _chat(history, "Is it good?", model_path="/m/gemma.gguf", system_prompt="Answer in one word.",
-                    pins=PINS)
+    chat, _ = _chat(history, "Is it good?", model_path="/m/gemma.gguf", system_prompt="Answer in one word.", pins=PINS)
     unfinished = history.start_reply(chat, "balanced")
     history.update_reply_text(unfinished, "Half a rep")
     text = history.export_markdown(chat)
     assert text.startswith("# Is it good?\n")
-    for fragment in ("`/m/gemma.gguf`", "> Answer in one word.", "## Pinned examples: sentiment (1 of 2 enabled)",
-                     "**Review:** Great film. → **Sentiment:** positive",
-                     "Dull. → **Sentiment:** negative (disabled)",
-                     "### User\n\nIs it good?", "### Assistant\n\nanswer to Is it good?", STATS.summary(),
-                     "Half a rep", "unfinished"):
+    for fragment in (
+        "`/m/gemma.gguf`",
+        "> Answer in one word.",
+        "## Pinned examples: sentiment (1 of 2 enabled)",
+        "**Review:** Great film. → **Sentiment:** positive",
+        "Dull. → **Sentiment:** negative (disabled)",
+        "### User\n\nIs it good?",
+        "### Assistant\n\nanswer to Is it good?",
+        STATS.summary(),
+        "Half a rep",
+        "unfinished",
+    ):
         assert fragment in text, fragment
 
 
 def test_export_json_is_openai_messages_and_round_trips(history: HistoryStore) -> None:
-    chat, _ = _chat(history, "Q1", "Q2", model_path="/m.gguf", model_fingerprint="fp", system_prompt="Sys",
-                    pins=PINS, profile="balanced")
+    chat, _ = _chat(
+        history,
+        "Q1",
+        "Q2",
+        model_path="/m.gguf",
+        model_fingerprint="fp",
+        system_prompt="Sys",
+        pins=PINS,
+        profile="balanced",
+    )
     data = history.export_json(chat)
-    assert data["messages"][:3] == [{"role": "system", "content": "Sys"}, {"role": "user", "content": "Q1"},
-                                   {"role": "assistant", "content": "answer to Q1"}]
+    assert data["messages"][:3] == [
+        {"role": "system", "content": "Sys"},
+        {"role": "user", "content": "Q1"},
+        {"role": "assistant", "content": "answer to Q1"},
+    ]
     meta = data["metadata"]
     assert len(meta["messages"]) == len(data["messages"]) == 5
     assert meta["messages"][2]["seed"] == 7 and meta["messages"][2]["finish_reason"] == "stop_string"
@@ -262,31 +340,55 @@ def _count(path: Path) -> tuple[int, int]:
 GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
 
 
-@pytest.mark.parametrize(("data", "fragment"), [
-    ([1, 2], "expected a JSON object with 'messages', got an array"),
-    ({"msgs": []}, "the top level has unknown key 'msgs'"),
-    ({}, "'messages' is missing"),
-    ({"messages": {}}, "'messages' must be an array"),
-    ({"messages": []}, "nothing to import"),
-    ({"messages": ["hi"]}, "messages[0] must be an object, got a string"),
-    ({"messages": [{"role": "user"}]}, "messages[0] lacks 'content'"),
-    ({"messages": [{"role": "tool", "content": "x"}]}, 'messages[0].role "tool" is not one of: system, user'),
-    ({"messages": [{"role": "user", "content": ["parts"]}]}, "messages[0].content must be a string"),
-    ({"messages": [{"role": "user", "content": "a"}, {"role": "system", "content": "s"}]}, "only the first"),
-    ({**GOOD, "metadata": {"messages": [{}]}}, "metadata.messages must be an array as long as 'messages' (2 items)"),
-    ({**GOOD, "metadata": {"messages": [{}, {"profile": "p", "seed": 1}]}}, "lacks 'finish_reason'"),
-    ({**GOOD, "metadata": {"messages": [{}, {"profile": "p", "seed": 1, "finish_reason": "done", "prompt_tokens": 1,
-                                             "completion_tokens": 1, "evaluated_prompt_tokens": 1, "ttft_s": 0.1,
-                                             "tokens_per_s": 1}]}},
-     "metadata.messages[1].finish_reason must be one of"),
-    ({**GOOD, "metadata": {"messages": [{}, {"created_at": "yesterday"}]}}, "created_at must be an ISO 8601 time"),
-    ({**GOOD, "metadata": {"messages": [{"profile": "p"}, {}]}}, "belongs to a user message"),
-    ({**GOOD, "metadata": {"version": 2}}, "metadata.version must be 1 to 1"),
-    ({**GOOD, "metadata": {"pins": {"examples": [{"input": "x"}]}}}, "example 1: missing key 'output'"),
-    ({**GOOD, "metadata": {"model": "gemma"}}, "metadata.model must be an object"),
-])
-def test_malformed_import_names_the_problem_in_one_line_and_writes_nothing(history: HistoryStore, data,
-                                                                         fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ([1, 2], "expected a JSON object with 'messages', got an array"),
+        ({"msgs": []}, "the top level has unknown key 'msgs'"),
+        ({}, "'messages' is missing"),
+        ({"messages": {}}, "'messages' must be an array"),
+        ({"messages": []}, "nothing to import"),
+        ({"messages": ["hi"]}, "messages[0] must be an object, got a string"),
+        ({"messages": [{"role": "user"}]}, "messages[0] lacks 'content'"),
+        ({"messages": [{"role": "tool", "content": "x"}]}, 'messages[0].role "tool" is not one of: system, user'),
+        ({"messages": [{"role": "user", "content": ["parts"]}]}, "messages[0].content must be a string"),
+        ({"messages": [{"role": "user", "content": "a"}, {"role": "system", "content": "s"}]}, "only the first"),
+        (
+            {**GOOD, "metadata": {"messages": [{}]}},
+            "metadata.messages must be an array as long as 'messages' (2 items)",
+        ),
+        ({**GOOD, "metadata": {"messages": [{}, {"profile": "p", "seed": 1}]}}, "lacks 'finish_reason'"),
+        (
+            {
+                **GOOD,
+                "metadata": {
+                    "messages": [
+                        {},
+                        {
+                            "profile": "p",
+                            "seed": 1,
+                            "finish_reason": "done",
+                            "prompt_tokens": 1,
+                            "completion_tokens": 1,
+                            "evaluated_prompt_tokens": 1,
+                            "ttft_s": 0.1,
+                            "tokens_per_s": 1,
+                        },
+                    ]
+                },
+            },
+            "metadata.messages[1].finish_reason must be one of",
+        ),
+        ({**GOOD, "metadata": {"messages": [{}, {"created_at": "yesterday"}]}}, "created_at must be an ISO 8601 time"),
+        ({**GOOD, "metadata": {"messages": [{"profile": "p"}, {}]}}, "belongs to a user message"),
+        ({**GOOD, "metadata": {"version": 2}}, "metadata.version must be 1 to 1"),
+        ({**GOOD, "metadata": {"pins": {"examples": [{"input": "x"}]}}}, "example 1: missing key 'output'"),
+        ({**GOOD, "metadata": {"model": "gemma"}}, "metadata.model must be an object"),
+    ],
+)
+def test_malformed_import_names_the_problem_in_one_line_and_writes_nothing(
+    history: HistoryStore, data, fragment: str
+) -> None:
     _chat(history, "existing")
     before = _count(history.path)
     with pytest.raises(HistoryError) as caught:
@@ -301,6 +403,7 @@ def test_a_failure_inside_the_import_transaction_leaves_no_trace(history: Histor
 
     def broken(*args, **kwargs):
         raise OSError("disk on fire")
+
     monkeypatch.setattr(module, "message_row", broken)  # fails after the conversation row is inserted
     with pytest.raises(OSError):
         history.import_json(GOOD)
@@ -398,9 +501,15 @@ store.close()
 
 def test_two_processes_writing_one_conversation_at_once(history: HistoryStore, tmp_path: Path) -> None:
     chat, turns, go = history.create_conversation(), 100, tmp_path / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(history.path), str(chat), name, str(turns),
-                                 str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for name in ("alpha", "beta")]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(history.path), str(chat), name, str(turns), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("alpha", "beta")
+    ]
     assert [writer.stdout.readline() for writer in writers] == ["ready\n"] * 2
     go.touch()  # both start writing at the same moment
     for writer in writers:

@@ -93,7 +93,9 @@ def test_a_corrupt_history_is_reported_on_stderr(isolated_dirs: AppPaths) -> Non
 
 
 def test_registering_imports_no_store() -> None:
-    code = ("import argparse, sys\nfrom tui.commands.history import register\n"
-            "register(argparse.ArgumentParser().add_subparsers())\nprint('tui.core.history.store' in sys.modules)")
+    code = (
+        "import argparse, sys\nfrom tui.commands.history import register\n"
+        "register(argparse.ArgumentParser().add_subparsers())\nprint('tui.core.history.store' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False"]

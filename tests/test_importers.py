@@ -41,7 +41,13 @@ def test_ollama_modelfile_sample() -> None:
     assert result.profile == DecodingProfile(
         name="qwen-coder",
         description="Imported from an Ollama Modelfile (Modelfile)",
-        max_new_tokens=512, temperature=0.2, top_k=20, top_p=0.8, min_p=0.05, repeat_penalty=1.05, seed=42,
+        max_new_tokens=512,
+        temperature=0.2,
+        top_k=20,
+        top_p=0.8,
+        min_p=0.05,
+        repeat_penalty=1.05,
+        seed=42,
         stop=("<|im_start|>", "<|im_end|>", "<|endoftext|>"),
     )
     assert "num_predict -> max_new_tokens" in result.mapped
@@ -58,14 +64,23 @@ def test_lmstudio_preset_sample() -> None:
     assert result.profile == DecodingProfile(
         name="precise",
         description="Imported from an LM Studio preset (precise.preset.json)",
-        max_new_tokens=512, temperature=0.3, top_k=40, top_p=0.9, min_p=0.0, repeat_penalty=1.1, seed=1234,
+        max_new_tokens=512,
+        temperature=0.3,
+        top_k=40,
+        top_p=0.9,
+        min_p=0.0,
+        repeat_penalty=1.1,
+        seed=1234,
         stop=("</answer>", "\n\nUser:"),
     )
     assert "llm.prediction.minPSampling -> min_p (unchecked: off)" in result.mapped
     assert "llm.prediction.maxPredictedTokens -> max_new_tokens" in result.mapped
     assert dropped_keys(result) == {
-        "llm.prediction.systemPrompt", "llm.prediction.llama.presencePenalty",
-        "llm.prediction.contextOverflowPolicy", "llm.load.contextLength", "llm.load.llama.flashAttention",
+        "llm.prediction.systemPrompt",
+        "llm.prediction.llama.presencePenalty",
+        "llm.prediction.contextOverflowPolicy",
+        "llm.load.contextLength",
+        "llm.load.llama.flashAttention",
     }
     # An unchecked sampler without an equivalent is off, so nothing is lost by leaving it out.
     assert not any("xtcProbability" in entry for entry in result.dropped)
@@ -76,13 +91,24 @@ def test_lmstudio_legacy_preset_sample() -> None:
     assert result.source_format == "LM Studio preset"
     profile = result.profile
     assert (profile.name, profile.temperature, profile.top_k, profile.top_p, profile.min_p) == (
-        "alpaca-legacy", 0.8, 40, 0.95, 0.05)
+        "alpaca-legacy",
+        0.8,
+        40,
+        0.95,
+        0.05,
+    )
     assert (profile.repeat_penalty, profile.seed, profile.stop) == (1.1, None, ("### Instruction:",))
     assert profile.max_new_tokens == 256  # n_predict -1 (unlimited) has no equivalent
-    assert "inference_params.n_predict = -1 (unlimited: shotglass needs a limit and keeps max_new_tokens = 256)" \
+    assert (
+        "inference_params.n_predict = -1 (unlimited: shotglass needs a limit and keeps max_new_tokens = 256)"
         in result.dropped
-    assert {"inference_params.mirostat", "inference_params.pre_prompt", "load_params.n_ctx",
-            "load_params.n_gpu_layers"} <= dropped_keys(result)
+    )
+    assert {
+        "inference_params.mirostat",
+        "inference_params.pre_prompt",
+        "load_params.n_ctx",
+        "load_params.n_gpu_layers",
+    } <= dropped_keys(result)
     # Empty values switch nothing on and are not reported.
     assert "inference_params.pre_prompt_prefix" not in dropped_keys(result)
     assert "inference_params.logit_bias" not in dropped_keys(result)
@@ -95,14 +121,32 @@ def test_sillytavern_preset_sample() -> None:
     assert result.profile == DecodingProfile(
         name="sillytavern-simple",
         description="Imported from a SillyTavern text-completion preset (sillytavern-simple.json)",
-        max_new_tokens=300, temperature=0.65, top_k=42, top_p=0.47, min_p=0.02, repeat_penalty=1.18, seed=None,
+        max_new_tokens=300,
+        temperature=0.65,
+        top_k=42,
+        top_p=0.47,
+        min_p=0.02,
+        repeat_penalty=1.18,
+        seed=None,
     )
     assert set(result.mapped) == {
-        "temp -> temperature", "top_p -> top_p", "top_k -> top_k", "min_p -> min_p", "rep_pen -> repeat_penalty",
-        "genamt -> max_new_tokens", "seed -> seed (-1 = random: a fresh seed per reply)",
+        "temp -> temperature",
+        "top_p -> top_p",
+        "top_k -> top_k",
+        "min_p -> min_p",
+        "rep_pen -> repeat_penalty",
+        "genamt -> max_new_tokens",
+        "seed -> seed (-1 = random: a fresh seed per reply)",
     }
-    assert {"tfs", "typical_p", "top_a", "rep_pen_range", "mirostat_mode", "sampler_order", "max_length"} \
-        <= dropped_keys(result)
+    assert {
+        "tfs",
+        "typical_p",
+        "top_a",
+        "rep_pen_range",
+        "mirostat_mode",
+        "sampler_order",
+        "max_length",
+    } <= dropped_keys(result)
     assert "max_length = 4096 (context size is a load option: use --ctx)" in result.dropped
     assert {"negative_prompt", "grammar_string", "banned_tokens"}.isdisjoint(dropped_keys(result))
     # Only keys present in the file are listed.
@@ -115,7 +159,13 @@ def test_llama_cpp_ini_sample() -> None:
     assert result.profile == DecodingProfile(
         name="qwen-creative",
         description="Imported from a llama.cpp INI preset ([qwen-creative] in llama-server.ini)",
-        max_new_tokens=1024, temperature=0.7, top_k=20, top_p=0.8, min_p=0.0, repeat_penalty=1.05, seed=42,
+        max_new_tokens=1024,
+        temperature=0.7,
+        top_k=20,
+        top_p=0.8,
+        min_p=0.0,
+        repeat_penalty=1.05,
+        seed=42,
     )
     assert "n-predict -> max_new_tokens" in result.mapped
     assert dropped_keys(result) == {"[gemma-precise]", "ctx-size", "mmap", "hf", "presence-penalty"}
@@ -133,8 +183,16 @@ def test_shotglass_toml_imports_unchanged() -> None:
     assert renamed.profile.temperature == result.profile.temperature
 
 
-@pytest.mark.parametrize("sample", ["qwen-coder/Modelfile", "precise.preset.json", "alpaca-legacy.preset.json",
-                                    "sillytavern-simple.json", "llama-server.ini"])
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "qwen-coder/Modelfile",
+        "precise.preset.json",
+        "alpaca-legacy.preset.json",
+        "sillytavern-simple.json",
+        "llama-server.ini",
+    ],
+)
 def test_imported_profiles_round_trip_through_toml(sample: str) -> None:
     profile = import_foreign(DATA / sample).profile
     assert parse_profile_toml(profile_to_toml(profile), "round trip") == profile
@@ -143,27 +201,33 @@ def test_imported_profiles_round_trip_through_toml(sample: str) -> None:
 # --- detection --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("sample", "expected"), [
-    ("qwen-coder/Modelfile", "ollama"),
-    ("precise.preset.json", "lmstudio"),
-    ("alpaca-legacy.preset.json", "lmstudio"),
-    ("sillytavern-simple.json", "sillytavern"),
-    ("llama-server.ini", "ini"),
-])
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("qwen-coder/Modelfile", "ollama"),
+        ("precise.preset.json", "lmstudio"),
+        ("alpaca-legacy.preset.json", "lmstudio"),
+        ("sillytavern-simple.json", "sillytavern"),
+        ("llama-server.ini", "ini"),
+    ],
+)
 def test_detects_each_sample(sample: str, expected: str) -> None:
     path = DATA / sample
     assert detect_format(path, path.read_text(encoding="utf-8")) == expected
 
 
-@pytest.mark.parametrize(("file_name", "text", "expected"), [
-    ("coder.txt", "FROM llama3.2\nPARAMETER temperature 0.5\n", "ollama"),
-    ("llama3.modelfile", "# only a comment\n", "ollama"),
-    ("preset.txt", '{"temp": 0.7, "rep_pen": 1.1}', "sillytavern"),
-    ("preset.txt", '{"operation": {"fields": []}}', "lmstudio"),
-    ("presets.txt", "[fast]\ntemp = 0.2\n", "ini"),
-    ("profile.txt", 'schema_version = 1\nname = "x"\n', "toml"),
-    ("anything.toml", "", "toml"),
-])
+@pytest.mark.parametrize(
+    ("file_name", "text", "expected"),
+    [
+        ("coder.txt", "FROM llama3.2\nPARAMETER temperature 0.5\n", "ollama"),
+        ("llama3.modelfile", "# only a comment\n", "ollama"),
+        ("preset.txt", '{"temp": 0.7, "rep_pen": 1.1}', "sillytavern"),
+        ("preset.txt", '{"operation": {"fields": []}}', "lmstudio"),
+        ("presets.txt", "[fast]\ntemp = 0.2\n", "ini"),
+        ("profile.txt", 'schema_version = 1\nname = "x"\n', "toml"),
+        ("anything.toml", "", "toml"),
+    ],
+)
 def test_detects_by_content_and_suffix(tmp_path: Path, file_name: str, text: str, expected: str) -> None:
     assert detect_format(tmp_path / file_name, text) == expected
 
@@ -179,19 +243,23 @@ def test_unrecognized_json_and_text_are_refused(tmp_path: Path) -> None:
 
 
 def test_modelfile_blocks_are_not_read_as_parameters(tmp_path: Path) -> None:
-    path = write(tmp_path, "tricky/Modelfile", (
-        'FROM llama3.2\n'
-        'TEMPLATE """{{ .System }}\n'
-        'PARAMETER temperature 4.9\n'
-        '{{ .Prompt }}"""\n'
-        'system "You are terse.\n'
-        'PARAMETER top_k 1"\n'
-        'parameter Temperature 0.4  \n'
-        'PARAMETER stop "### End"\n'
-        'PARAMETER stop """multi\nline"""\n'
-        'PARAMETER num_predict -2\n'
-        'PARAMETER seed -1\n'
-    ))
+    path = write(
+        tmp_path,
+        "tricky/Modelfile",
+        (
+            'FROM llama3.2\n'
+            'TEMPLATE """{{ .System }}\n'
+            'PARAMETER temperature 4.9\n'
+            '{{ .Prompt }}"""\n'
+            'system "You are terse.\n'
+            'PARAMETER top_k 1"\n'
+            'parameter Temperature 0.4  \n'
+            'PARAMETER stop "### End"\n'
+            'PARAMETER stop """multi\nline"""\n'
+            'PARAMETER num_predict -2\n'
+            'PARAMETER seed -1\n'
+        ),
+    )
     result = import_foreign(path)
     profile = result.profile
     assert (profile.temperature, profile.top_k, profile.seed) == (0.4, 40, None)
@@ -202,20 +270,25 @@ def test_modelfile_blocks_are_not_read_as_parameters(tmp_path: Path) -> None:
 
 
 def test_lmstudio_unchecked_checkboxes_mean_off(tmp_path: Path) -> None:
-    path = write(tmp_path, "off.preset.json", lmstudio([
-        {"key": "llm.prediction.temperature", "value": 0.7},
-        {"key": "llm.prediction.topPSampling", "value": {"checked": False, "value": 0.5}},
-        {"key": "llm.prediction.repeatPenalty", "value": {"checked": False, "value": 1.3}},
-        {"key": "llm.prediction.seed", "value": {"checked": False, "value": 7}},
-        {"key": "llm.prediction.maxPredictedTokens", "value": {"checked": False, "value": 1000}},
-        {"key": "llm.prediction.topKSampling", "value": -1},
-    ]))
+    path = write(
+        tmp_path,
+        "off.preset.json",
+        lmstudio(
+            [
+                {"key": "llm.prediction.temperature", "value": 0.7},
+                {"key": "llm.prediction.topPSampling", "value": {"checked": False, "value": 0.5}},
+                {"key": "llm.prediction.repeatPenalty", "value": {"checked": False, "value": 1.3}},
+                {"key": "llm.prediction.seed", "value": {"checked": False, "value": 7}},
+                {"key": "llm.prediction.maxPredictedTokens", "value": {"checked": False, "value": 1000}},
+                {"key": "llm.prediction.topKSampling", "value": -1},
+            ]
+        ),
+    )
     result = import_foreign(path)
     profile = result.profile
     assert (profile.top_p, profile.repeat_penalty, profile.seed, profile.top_k) == (1.0, 1.0, None, 0)
     assert profile.max_new_tokens == 256
-    assert any(entry.startswith("llm.prediction.maxPredictedTokens (unchecked: no limit")
-               for entry in result.dropped)
+    assert any(entry.startswith("llm.prediction.maxPredictedTokens (unchecked: no limit") for entry in result.dropped)
 
 
 def test_sillytavern_top_p_zero_means_disabled(tmp_path: Path) -> None:
@@ -225,15 +298,19 @@ def test_sillytavern_top_p_zero_means_disabled(tmp_path: Path) -> None:
 
 
 def test_ini_aliases_globals_and_comments(tmp_path: Path) -> None:
-    path = write(tmp_path, "server.ini", (
-        "# keys before any section belong to the default preset\n"
-        "LLAMA_ARG_N_PREDICT = 128\n"
-        "top_k = 5 ; underscore spelling\n"
-        "reverse-prompt = User:\n"
-        "[*]\n"
-        "temperature = 0.9\n"
-        "s = 3\n"
-    ))
+    path = write(
+        tmp_path,
+        "server.ini",
+        (
+            "# keys before any section belong to the default preset\n"
+            "LLAMA_ARG_N_PREDICT = 128\n"
+            "top_k = 5 ; underscore spelling\n"
+            "reverse-prompt = User:\n"
+            "[*]\n"
+            "temperature = 0.9\n"
+            "s = 3\n"
+        ),
+    )
     result = import_foreign(path)
     profile = result.profile
     assert profile.name == "server"  # the default section has no name of its own
@@ -269,30 +346,54 @@ def test_malformed_modelfile_names_line(tmp_path: Path) -> None:
         import_foreign(write(tmp_path, "b/Modelfile", 'FROM llama3.2\nSYSTEM """never closed\n'))
 
 
-@pytest.mark.parametrize(("file_name", "text", "expected"), [
-    ("hot/Modelfile", "FROM x\nPARAMETER temperature 9\n",
-     r"key 'temperature' \(from PARAMETER temperature\) = 9\.0 is out of range"),
-    ("p.preset.json", lmstudio([{"key": "llm.prediction.topPSampling", "value": {"checked": True, "value": 0}}]),
-     r"key 'top_p' \(from llm\.prediction\.topPSampling\) = 0\.0 is out of range"),
-    ("st.json", '{"temp": 0.7, "rep_pen": "strong"}',
-     r"key 'repeat_penalty' \(from rep_pen\) must be a number, got str 'strong'"),
-    ("x.ini", "[x]\nn-predict = 500000\n",
-     r"key 'max_new_tokens' \(from \[x\] n-predict\) = 500000 is out of range"),
-])
-def test_out_of_range_names_shotglass_and_foreign_key(tmp_path: Path, file_name: str, text: str,
-                                                      expected: str) -> None:
+@pytest.mark.parametrize(
+    ("file_name", "text", "expected"),
+    [
+        (
+            "hot/Modelfile",
+            "FROM x\nPARAMETER temperature 9\n",
+            r"key 'temperature' \(from PARAMETER temperature\) = 9\.0 is out of range",
+        ),
+        (
+            "p.preset.json",
+            lmstudio([{"key": "llm.prediction.topPSampling", "value": {"checked": True, "value": 0}}]),
+            r"key 'top_p' \(from llm\.prediction\.topPSampling\) = 0\.0 is out of range",
+        ),
+        (
+            "st.json",
+            '{"temp": 0.7, "rep_pen": "strong"}',
+            r"key 'repeat_penalty' \(from rep_pen\) must be a number, got str 'strong'",
+        ),
+        (
+            "x.ini",
+            "[x]\nn-predict = 500000\n",
+            r"key 'max_new_tokens' \(from \[x\] n-predict\) = 500000 is out of range",
+        ),
+    ],
+)
+def test_out_of_range_names_shotglass_and_foreign_key(tmp_path: Path, file_name: str, text: str, expected: str) -> None:
     path = write(tmp_path, file_name, text)
     with pytest.raises(ProfileError, match=expected) as caught:
         import_foreign(path)
     assert str(caught.value).startswith(str(path))
 
 
-@pytest.mark.parametrize(("file_name", "text"), [
-    ("blank.preset.json", json.dumps({"name": "LM Studio Blank Preset", "inference_params": {
-        "input_prefix": "", "input_suffix": "", "antiprompt": [""], "pre_prompt": ""}})),
-    ("ctx/Modelfile", "FROM llama3.2\nPARAMETER num_ctx 4096\nSYSTEM hello\n"),
-    ("load.ini", "[big]\nctx-size = 32768\nmmap = 1\n"),
-])
+@pytest.mark.parametrize(
+    ("file_name", "text"),
+    [
+        (
+            "blank.preset.json",
+            json.dumps(
+                {
+                    "name": "LM Studio Blank Preset",
+                    "inference_params": {"input_prefix": "", "input_suffix": "", "antiprompt": [""], "pre_prompt": ""},
+                }
+            ),
+        ),
+        ("ctx/Modelfile", "FROM llama3.2\nPARAMETER num_ctx 4096\nSYSTEM hello\n"),
+        ("load.ini", "[big]\nctx-size = 32768\nmmap = 1\n"),
+    ],
+)
 def test_no_sampling_parameters_is_an_error(tmp_path: Path, file_name: str, text: str) -> None:
     with pytest.raises(ProfileError, match="no sampling parameters found"):
         import_foreign(write(tmp_path, file_name, text))
@@ -317,31 +418,40 @@ def test_huge_missing_and_binary_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_name_is_sanitized_from_the_file_name(tmp_path: Path) -> None:
-    result = import_foreign(write(tmp_path, "My Preset!.preset.json", lmstudio([
-        {"key": "llm.prediction.temperature", "value": 0.5}])))
+    result = import_foreign(
+        write(tmp_path, "My Preset!.preset.json", lmstudio([{"key": "llm.prediction.temperature", "value": 0.5}]))
+    )
     assert result.profile.name == "My-Preset"
     assert validate_name(result.profile.name) == "My-Preset"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("my.preset", "my.preset"),
-    ("Café Noir", "Cafe-Noir"),
-    ("../../etc/passwd", "etc-passwd"),
-    (".hidden", "hidden"),
-    ("!!!", ""),
-    ("x" * 80, "x" * 64),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("my.preset", "my.preset"),
+        ("Café Noir", "Cafe-Noir"),
+        ("../../etc/passwd", "etc-passwd"),
+        (".hidden", "hidden"),
+        ("!!!", ""),
+        ("x" * 80, "x" * 64),
+    ],
+)
 def test_sanitize_name(raw: str, expected: str) -> None:
     assert sanitize_name(raw) == expected
 
 
 def test_default_names_per_format(tmp_path: Path) -> None:
     st = '{"temp": 0.5}'
-    assert import_foreign(write(tmp_path, "my.preset.json", lmstudio([
-        {"key": "llm.prediction.temperature", "value": 0.5}]))).profile.name == "my"
+    assert (
+        import_foreign(
+            write(tmp_path, "my.preset.json", lmstudio([{"key": "llm.prediction.temperature", "value": 0.5}]))
+        ).profile.name
+        == "my"
+    )
     assert import_foreign(write(tmp_path, "!!!.json", st)).profile.name == "sillytavern-import"
-    assert import_foreign(write(tmp_path, "!!!/Modelfile", "FROM x\nPARAMETER top_k 3\n")).profile.name \
-        == "ollama-import"
+    assert (
+        import_foreign(write(tmp_path, "!!!/Modelfile", "FROM x\nPARAMETER top_k 3\n")).profile.name == "ollama-import"
+    )
     assert import_foreign(write(tmp_path, "st.json", st), name="chosen").profile.name == "chosen"
 
 

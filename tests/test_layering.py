@@ -62,7 +62,10 @@ def test_the_llama_import_pattern_catches_both_spellings() -> None:
 
 
 def test_cli_help_does_not_load_the_engine() -> None:
-    code = "import sys\nfrom tui.cli import build_parser\nbuild_parser()\nprint('llama_cpp' in sys.modules, 'textual' in sys.modules)"
+    code = (
+        "import sys\nfrom tui.cli import build_parser\nbuild_parser()\n"
+        "print('llama_cpp' in sys.modules, 'textual' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
 

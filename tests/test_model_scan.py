@@ -20,7 +20,12 @@ from tui.commands.models import register, run_models
 from tui.core.errors import UserError
 from tui.core.models.scan import ModelEntry, model_entries, scan_models, skipped_files
 from tui.core.models.sources import (
-    ScanSource, SkippedFile, SourceKind, default_sources, huggingface_hub_dir, read_folder_config,
+    ScanSource,
+    SkippedFile,
+    SourceKind,
+    default_sources,
+    huggingface_hub_dir,
+    read_folder_config,
 )
 from tui.core.paths import AppPaths
 
@@ -46,13 +51,13 @@ def _symlink(target: Path | str, link: Path) -> Path:
 
 def _tiny_gguf(path: Path, metadata: dict[str, str | int]) -> Path:
     """A metadata-only GGUF v3 (no tensors): enough for the scanner, tiny on disk."""
+
     def string(text: str) -> bytes:
         raw = text.encode()
         return struct.pack("<Q", len(raw)) + raw
 
     body = b"".join(
-        string(key) + (struct.pack("<I", 8) + string(value) if isinstance(value, str)
-                       else struct.pack("<II", 4, value))
+        string(key) + (struct.pack("<I", 8) + string(value) if isinstance(value, str) else struct.pack("<II", 4, value))
         for key, value in metadata.items()
     )
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,8 +65,9 @@ def _tiny_gguf(path: Path, metadata: dict[str, str | int]) -> Path:
     return path
 
 
-def _ollama_manifest(root: Path, host: str, namespace: str, model: str, tag: str, digest: str | None,
-                     text: str | None = None) -> Path:
+def _ollama_manifest(
+    root: Path, host: str, namespace: str, model: str, tag: str, digest: str | None, text: str | None = None
+) -> Path:
     layers = [{"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:" + "c" * 64}]
     if digest is not None:
         layers.insert(0, {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{digest}"})
@@ -105,9 +111,16 @@ def ollama(tmp_path: Path, model_path: Path) -> Path:
     _ollama_manifest(root, "registry.ollama.ai", "library", "gemma3", "270m", OLLAMA_DIGEST)
     _ollama_manifest(root, "registry.ollama.ai", "library", "gemma3", "latest", OLLAMA_DIGEST)
     tiny_digest = "f" * 64
-    _tiny_gguf(root / "blobs" / f"sha256-{tiny_digest}",
-               {"general.architecture": "llama", "general.size_label": "1B", "general.file_type": 7,
-                "llama.context_length": 4096, "tokenizer.chat_template": "{{ messages }}"})
+    _tiny_gguf(
+        root / "blobs" / f"sha256-{tiny_digest}",
+        {
+            "general.architecture": "llama",
+            "general.size_label": "1B",
+            "general.file_type": 7,
+            "llama.context_length": 4096,
+            "tokenizer.chat_template": "{{ messages }}",
+        },
+    )
     _ollama_manifest(root, "registry.ollama.ai", "someuser", "tiny", "q8", tiny_digest)
     _ollama_manifest(root, "hf.co", "bartowski", "Tiny-GGUF", "Q8_0", tiny_digest)
     _ollama_manifest(root, "registry.ollama.ai", "library", "broken", "latest", None, text="{not json")
@@ -155,7 +168,7 @@ def test_every_source_is_found_under_its_readable_name(home, ollama, folder, mod
         (SourceKind.OLLAMA, "hf.co/bartowski/Tiny-GGUF:Q8_0"),
         (SourceKind.FOLDER, "gemma/gemma-copy.gguf"),
     ]
-    assert all(isinstance(item, SkippedFile) for item in results[len(entries):])  # models first
+    assert all(isinstance(item, SkippedFile) for item in results[len(entries) :])  # models first
 
 
 @pytest.mark.model
@@ -204,11 +217,15 @@ def test_bad_files_are_skipped_with_a_reason(home, ollama, folder, model_path) -
 
 @pytest.mark.model
 def test_broken_ollama_manifests_say_what_is_wrong(home, ollama, folder, model_path) -> None:
-    skipped = {item.path.parent.name: item.reason for item in skipped_files(_scan(home, ollama, folder, model_path))
-               if item.source is SourceKind.OLLAMA}
+    skipped = {
+        item.path.parent.name: item.reason
+        for item in skipped_files(_scan(home, ollama, folder, model_path))
+        if item.source is SourceKind.OLLAMA
+    }
     assert skipped["broken"].startswith("Ollama manifest for broken:latest: not valid JSON")
-    assert skipped["nomodel"] == ("Ollama manifest for nomodel:latest: no layer of type "
-                                  "application/vnd.ollama.image.model")
+    assert skipped["nomodel"] == (
+        "Ollama manifest for nomodel:latest: no layer of type application/vnd.ollama.image.model"
+    )
     assert skipped["gone"].startswith(f"Ollama manifest for gone:latest: model blob sha256-{'9' * 64} is missing")
 
 
@@ -232,8 +249,9 @@ def test_unreadable_files_and_folders_are_skipped(tmp_path: Path, model_path: Pa
 
 
 def test_missing_default_roots_are_silent_and_a_missing_folder_is_not(tmp_path: Path) -> None:
-    results = scan_models(default_sources(None, [tmp_path / "nope"], env={"OLLAMA_MODELS": str(tmp_path / "o")},
-                                          home=tmp_path))
+    results = scan_models(
+        default_sources(None, [tmp_path / "nope"], env={"OLLAMA_MODELS": str(tmp_path / "o")}, home=tmp_path)
+    )
     assert results == [SkippedFile(tmp_path / "nope", "not found", SourceKind.FOLDER)]
 
 
@@ -295,13 +313,13 @@ def _parse(*argv: str) -> argparse.Namespace:
 
 
 @pytest.mark.model
-def test_models_command_prints_a_table_and_the_skipped_files(home, ollama, folder, model_path,
-                                                             isolated_dirs: AppPaths) -> None:
+def test_models_command_prints_a_table_and_the_skipped_files(
+    home, ollama, folder, model_path, isolated_dirs: AppPaths
+) -> None:
     isolated_dirs.config_dir.mkdir(parents=True)
     (isolated_dirs.config_dir / "models.toml").write_text(f"folders = [{str(folder)!r}]\n")
     out = StringIO()
-    assert run_models(_parse(), isolated_dirs, model_path, out=out, env={"OLLAMA_MODELS": str(ollama)},
-                      home=home) == 0
+    assert run_models(_parse(), isolated_dirs, model_path, out=out, env={"OLLAMA_MODELS": str(ollama)}, home=home) == 0
     lines = out.getvalue().splitlines()
     assert lines[0].split() == ["name", "source", "arch", "params", "quant", "size", "ctx", "template", "path"]
     row = next(line for line in lines if line.startswith("gemma3:270m"))
@@ -316,16 +334,30 @@ def test_models_command_prints_a_table_and_the_skipped_files(home, ollama, folde
 @pytest.mark.model
 def test_models_command_json(home, ollama, folder, model_path, isolated_dirs: AppPaths) -> None:
     out = StringIO()
-    run_models(_parse("--json", "--folder", str(folder)), isolated_dirs, model_path, out=out,
-               env={"OLLAMA_MODELS": str(ollama)}, home=home)
+    run_models(
+        _parse("--json", "--folder", str(folder)),
+        isolated_dirs,
+        model_path,
+        out=out,
+        env={"OLLAMA_MODELS": str(ollama)},
+        home=home,
+    )
     items = json.loads(out.getvalue())
     models = [item for item in items if item["kind"] == "model"]
     embedded = models[0]
     assert embedded == {
-        "kind": "model", "name": model_path.name, "source": "embedded", "path": str(model_path.resolve()),
-        "architecture": "gemma3", "parameters": "270M", "quantization": "Q4_K_M",
-        "size_bytes": model_path.stat().st_size, "context_length": 32768, "has_chat_template": False,
-        "split_parts": 1, "aliases": ["folder: links/embedded-link.gguf"],
+        "kind": "model",
+        "name": model_path.name,
+        "source": "embedded",
+        "path": str(model_path.resolve()),
+        "architecture": "gemma3",
+        "parameters": "270M",
+        "quantization": "Q4_K_M",
+        "size_bytes": model_path.stat().st_size,
+        "context_length": 32768,
+        "has_chat_template": False,
+        "split_parts": 1,
+        "aliases": ["folder: links/embedded-link.gguf"],
     }
     skipped = {Path(item["path"]).name: item for item in items if item["kind"] == "skipped"}
     assert skipped["x.gguf"]["source"] == "lmstudio"

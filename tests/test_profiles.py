@@ -11,8 +11,14 @@ import pytest
 
 from tui.core import atomic
 from tui.core.errors import ProfileError
-from tui.core.profiles.profile import (MAX_PROFILE_FILE_BYTES, DecodingProfile, parse_profile, parse_profile_toml,
-                              profile_to_toml, read_profile_file)
+from tui.core.profiles.profile import (
+    MAX_PROFILE_FILE_BYTES,
+    DecodingProfile,
+    parse_profile,
+    parse_profile_toml,
+    profile_to_toml,
+    read_profile_file,
+)
 from tui.core.profiles.store import ProfileSource, ProfileStore
 
 
@@ -29,8 +35,10 @@ def test_builtins_load_and_validate(store: ProfileStore) -> None:
 
 
 def test_builtins_come_from_the_installed_package_not_the_cwd(tmp_path: Path) -> None:
-    code = ("from tui.core.profiles.store import ProfileStore, builtin_profiles_dir; from pathlib import Path;"
-            "print(builtin_profiles_dir()); print(','.join(ProfileStore(Path('u')).names()))")
+    code = (
+        "from tui.core.profiles.store import ProfileStore, builtin_profiles_dir; from pathlib import Path;"
+        "print(builtin_profiles_dir()); print(','.join(ProfileStore(Path('u')).names()))"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
     folder, names = result.stdout.split()
     assert Path(folder, "greedy-factual.toml").is_file()
@@ -38,8 +46,18 @@ def test_builtins_come_from_the_installed_package_not_the_cwd(tmp_path: Path) ->
 
 
 def test_round_trip_is_identical(store: ProfileStore, tmp_path: Path) -> None:
-    original = DecodingProfile(name="mine", description="d", max_new_tokens=99, temperature=0.7, top_k=10,
-                               top_p=0.8, min_p=0.1, repeat_penalty=1.1, seed=42, stop=("###", "\n\n"))
+    original = DecodingProfile(
+        name="mine",
+        description="d",
+        max_new_tokens=99,
+        temperature=0.7,
+        top_k=10,
+        top_p=0.8,
+        min_p=0.1,
+        repeat_penalty=1.1,
+        seed=42,
+        stop=("###", "\n\n"),
+    )
     assert parse_profile_toml(profile_to_toml(original), "x") == original
     store.save(original)
     exported = store.export("mine", tmp_path / "shared.toml")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from tui.core.chat.budget import measure, measure_with_cache
 from tui.core.chat.conversation import Message, Role
-from tui.core.fewshot.examples import Example
 from tui.core.chat.prompt import CompletionFormat, PromptParts
 from tui.core.chat.stops import StopScanner
+from tui.core.fewshot.examples import Example
 from tui.engine.chat_template import ChatTemplateFormat
 
 
@@ -23,8 +23,13 @@ def test_completion_format_is_byte_exact() -> None:
 
 
 def test_completion_format_with_labelled_pins() -> None:
-    parts = PromptParts(instruction="Classify the sentiment.", examples=(Example("Great film", "positive"),),
-                        new_message="Dull plot", input_label="Review", output_label="Sentiment")
+    parts = PromptParts(
+        instruction="Classify the sentiment.",
+        examples=(Example("Great film", "positive"),),
+        new_message="Dull plot",
+        input_label="Review",
+        output_label="Sentiment",
+    )
     assert CompletionFormat().render(parts) == (
         "Classify the sentiment.\n\nReview: Great film\nSentiment: positive\n\nReview: Dull plot\nSentiment:"
     )
@@ -35,8 +40,9 @@ def test_completion_rendering_is_append_only() -> None:
     fmt = CompletionFormat()
     first = fmt.render(PromptParts(system="S", new_message="one"))
     reply = " first reply"
-    second = fmt.render(PromptParts(system="S", history=(Message(Role.USER, "one"), Message(Role.ASSISTANT, reply)),
-                                    new_message="two"))
+    second = fmt.render(
+        PromptParts(system="S", history=(Message(Role.USER, "one"), Message(Role.ASSISTANT, reply)), new_message="two")
+    )
     assert second.startswith(first + reply)
 
 
@@ -52,8 +58,12 @@ def test_chat_template_format_is_byte_exact_and_append_only() -> None:
     assert fmt.render(parts) == (
         "<s><|system|>Sys<|end|>\n<|user|>2+2<|end|>\n<|assistant|>4<|end|>\n<|user|>3+3<|end|>\n<|assistant|>"
     )
-    later = PromptParts(system="Sys", examples=(Example("2+2", "4"),),
-                        history=(Message(Role.USER, "3+3"), Message(Role.ASSISTANT, "6")), new_message="4+4")
+    later = PromptParts(
+        system="Sys",
+        examples=(Example("2+2", "4"),),
+        history=(Message(Role.USER, "3+3"), Message(Role.ASSISTANT, "6")),
+        new_message="4+4",
+    )
     assert fmt.render(later).startswith(fmt.render(parts.upto_history()))
 
 
@@ -72,8 +82,9 @@ def _words(text: str) -> int:
 
 def test_gauge_segments_add_up_to_the_full_prompt() -> None:
     fmt = CompletionFormat()
-    parts = PromptParts(system="You are terse.", examples=(Example("a b", "c"),), history=_history(),
-                        new_message="draft words here")
+    parts = PromptParts(
+        system="You are terse.", examples=(Example("a b", "c"),), history=_history(), new_message="draft words here"
+    )
     counts = measure(parts, fmt, _words, n_ctx=100, reserve=10)
     assert counts.prompt == _words(fmt.render(parts))
     assert counts.used == counts.prompt + 10
@@ -81,8 +92,18 @@ def test_gauge_segments_add_up_to_the_full_prompt() -> None:
     cached, cache = measure_with_cache(parts, fmt, _words, 100, 10, None)
     assert cached == counts
     again, same_cache = measure_with_cache(
-        PromptParts(system="You are terse.", examples=(Example("a b", "c"),), history=_history(),
-                    new_message="draft words here and more"), fmt, _words, 100, 10, cache)
+        PromptParts(
+            system="You are terse.",
+            examples=(Example("a b", "c"),),
+            history=_history(),
+            new_message="draft words here and more",
+        ),
+        fmt,
+        _words,
+        100,
+        10,
+        cache,
+    )
     assert same_cache is cache and again.draft == counts.draft + 2
 
 

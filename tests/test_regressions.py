@@ -5,23 +5,25 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+
 from textual.widgets import SelectionList
+from ui_helpers import InspectableFake, wait_for
+
 from tui.core.chat.conversation import Role
 from tui.core.history.store import HistoryStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.inspector.screen import InspectorScreen
+from tui.ui.chat.message_view import MessageView
 from tui.ui.common.choice import ChoiceScreen
 from tui.ui.common.text_editor import TextFieldsEditor
 from tui.ui.history.screen import HistoryScreen
-from tui.ui.chat.message_view import MessageView
-from ui_helpers import InspectableFake, wait_for
-
+from tui.ui.inspector.screen import InspectorScreen
 
 
 def _app(store, engine, history=None, **kw):
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
-                                    history=history, **kw))
+    return ShotglassApp(
+        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), history=history, **kw)
+    )
 
 
 async def _send(pilot, text):
@@ -34,7 +36,10 @@ async def _send(pilot, text):
 
 
 def _views(screen):
-    return [(v.role.value, v.message_index, v.has_class("-dropped"), v.raw_text or v._initial) for v in screen.query(MessageView)]
+    return [
+        (v.role.value, v.message_index, v.has_class("-dropped"), v.raw_text or v._initial)
+        for v in screen.query(MessageView)
+    ]
 
 
 async def test_a_fork_after_a_replay_dims_the_replaced_reply(store):
@@ -59,9 +64,22 @@ async def test_overflow_dims_only_messages_out_of_context(store, tmp_path):
     for i in range(30):
         history.add_user_message(chat_id, f"q{i}")
         r = history.start_reply(chat_id, "greedy-factual")
-        history.finish_reply(r, f"a{i}", __import__("tui.core.chat.conversation", fromlist=["ReplyStats"]).ReplyStats(
-            profile="greedy-factual", seed=1, finish_reason=__import__("tui.core.chat.conversation", fromlist=["FinishReason"]).FinishReason.END_OF_SEQUENCE,
-            prompt_tokens=1, completion_tokens=1, evaluated_prompt_tokens=1, ttft_s=0.0, tokens_per_s=1.0))
+        history.finish_reply(
+            r,
+            f"a{i}",
+            __import__("tui.core.chat.conversation", fromlist=["ReplyStats"]).ReplyStats(
+                profile="greedy-factual",
+                seed=1,
+                finish_reason=__import__(
+                    "tui.core.chat.conversation", fromlist=["FinishReason"]
+                ).FinishReason.END_OF_SEQUENCE,
+                prompt_tokens=1,
+                completion_tokens=1,
+                evaluated_prompt_tokens=1,
+                ttft_s=0.0,
+                tokens_per_s=1.0,
+            ),
+        )
     engine = FakeEngine(n_ctx=int("330"))
     async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
@@ -83,7 +101,9 @@ async def test_an_edit_that_does_not_fit_changes_nothing(store, tmp_path):
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
         await pilot.press("up", "enter")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextFieldsEditor) and pilot.app.screen.query("#text-field-0"))
+        await wait_for(
+            pilot, lambda: isinstance(pilot.app.screen, TextFieldsEditor) and pilot.app.screen.query("#text-field-0")
+        )
         pilot.app.screen.query_one("#text-field-0").text = "x " * 80
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: pilot.app.screen is s)
@@ -101,20 +121,39 @@ async def test_send_while_a_model_loads_is_refused(store):
     def loader(path, layers):
         release.wait(5)
         return new
+
     from tui.core.models.scan import ModelEntry
     from tui.core.models.sources import SourceKind
     from tui.ui.models.picker import ModelPicker
-    entry = ModelEntry(name="b.gguf", source=SourceKind.FOLDER, path=Path("/models/b.gguf"), architecture="llama",
-                       parameters="1B", quantization="Q4_K_M", size_bytes=7 * 2**20, context_length=4096,
-                       has_chat_template=True)
+
+    entry = ModelEntry(
+        name="b.gguf",
+        source=SourceKind.FOLDER,
+        path=Path("/models/b.gguf"),
+        architecture="llama",
+        parameters="1B",
+        quantization="Q4_K_M",
+        size_bytes=7 * 2**20,
+        context_length=4096,
+        has_chat_template=True,
+    )
     old = InspectableFake().script("old model reply here")
-    app = ShotglassApp(AppSettings(engine=old, profiles=store, profile=store.get("greedy-factual"),
-                                   load_model=loader, scan_models=lambda: [entry]))
+    app = ShotglassApp(
+        AppSettings(
+            engine=old,
+            profiles=store,
+            profile=store.get("greedy-factual"),
+            load_model=loader,
+            scan_models=lambda: [entry],
+        )
+    )
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
         await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker)
-                       and app.screen.query_one("#models-list").option_count == 1)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 1,
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is chat and chat._loading)
         chat.query_one("#input").text = "hi"
@@ -129,13 +168,16 @@ async def test_send_while_a_model_loads_is_refused(store):
 async def test_quitting_cancels_a_running_comparison(store):
     gate = threading.Event()
     seen = []
+
     class Rec(FakeEngine):
         def generate(self, prompt, params, on_text, cancel, reuse_limit=None, forced=()):
             seen.append(cancel)
             return super().generate(prompt, params, on_text, cancel, reuse_limit, forced)
+
     engine = Rec(gate=gate).script("a b c d e f")
     app = _app(store, engine)
     from tui.ui.compare.screen import CompareScreen
+
     async with app.run_test(size=(140, 40)) as pilot:
         app.screen.query_one("#input").text = "sea"
         await pilot.press("f9")
@@ -168,12 +210,15 @@ async def test_deleting_the_open_chat_keeps_saving(store, tmp_path):
 async def test_a_failed_regenerate_leaves_no_stale_record(store):
     class Failing(InspectableFake):
         calls = 0
+
         def generate(self, *a, **k):
             Failing.calls += 1
             if Failing.calls == 2:
                 from tui.core.errors import ModelError
+
                 raise ModelError("boom")
             return super().generate(*a, **k)
+
     engine = Failing().script("first reply text")
     async with _app(store, engine).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
@@ -186,10 +231,12 @@ async def test_a_failed_regenerate_leaves_no_stale_record(store):
 
 async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(store):
     from tui.engine.chat_template import ChatTemplateFormat
+
     template = (Path(__file__).parent / "data" / "strict-alternation.jinja").read_text()
     engine = FakeEngine(prompt_format=ChatTemplateFormat(template=template, bos_token="<s>", eos_token="</s>"))
-    app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
-                                   system_prompt="Be brief."))
+    app = ShotglassApp(
+        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), system_prompt="Be brief.")
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
         s = app.screen
@@ -225,8 +272,12 @@ def test_invalid_utf8_on_stdin_and_unwritable_exports_are_one_line_errors(shotgl
     for args in (["ask", "-"], ["tokens", "-"]):
         result = subprocess.run([*shotglass_cmd, *args], input=b"\xff\xfe hi", capture_output=True, timeout=120)
         assert result.returncode == 2 and b"standard input is not UTF-8 text" in result.stderr
-    result = subprocess.run([*shotglass_cmd, "profiles", "export", "greedy-factual", "-o", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*shotglass_cmd, "profiles", "export", "greedy-factual", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -237,10 +288,20 @@ async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idl
     c = history.create_conversation(profile="balanced")
     history.add_user_message(c, "hi")
     reply = history.start_reply(c, "balanced")
-    history.finish_reply(reply, "hello", ReplyStats(profile="balanced", seed=1,
-                                                    finish_reason=FinishReason.END_OF_SEQUENCE, prompt_tokens=3,
-                                                    completion_tokens=1, evaluated_prompt_tokens=3, ttft_s=0.0,
-                                                    tokens_per_s=1.0))
+    history.finish_reply(
+        reply,
+        "hello",
+        ReplyStats(
+            profile="balanced",
+            seed=1,
+            finish_reason=FinishReason.END_OF_SEQUENCE,
+            prompt_tokens=3,
+            completion_tokens=1,
+            evaluated_prompt_tokens=3,
+            ttft_s=0.0,
+            tokens_per_s=1.0,
+        ),
+    )
     async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
         await wait_for(pilot, lambda: len(s.session.messages) == 2)

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.errors import ModelError, UserError
 from tui.core.chat.prompt import CompletionFormat, PromptParts
 from tui.core.contract import SamplingParams
+from tui.core.errors import ModelError, UserError
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote import DEFAULT_REMOTE_CTX, RemoteEngine, RemoteStreamError
 
@@ -68,6 +68,7 @@ class _Collect:
 
 # -- the real server -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` on the embedded model: what a user runs to serve a model locally."""
@@ -79,8 +80,21 @@ def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "llama-server.log"
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "2048", "--n_threads", str(physical_cores())]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+        "--n_threads",
+        str(physical_cores()),
+    ]
     with log.open("w") as log_file:
         process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -96,8 +110,10 @@ def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the llama-cpp-python server did not start in {SERVER_START_TIMEOUT_S} s:\n"
-                            f"{log.read_text()[-2000:]}")
+                pytest.fail(
+                    f"the llama-cpp-python server did not start in {SERVER_START_TIMEOUT_S} s:\n"
+                    f"{log.read_text()[-2000:]}"
+                )
             time.sleep(0.2)
         yield url
     finally:
@@ -126,8 +142,9 @@ def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str
     assert remote.info.path == str(model_path)
     assert remote.info.n_ctx == 2048 and remote.capabilities.context_known is True
     assert remote.prompt_format == CompletionFormat()
-    assert remote.info.header_line() == (f"gemma-3-270m-q4_k_m · ctx 2048 · remote (127.0.0.1:{port}) · "
-                                         "completion (User/Assistant)")
+    assert remote.info.header_line() == (
+        f"gemma-3-270m-q4_k_m · ctx 2048 · remote (127.0.0.1:{port}) · completion (User/Assistant)"
+    )
 
 
 @pytest.mark.model
@@ -163,13 +180,16 @@ def test_length_limit_matches_the_local_engine(remote: RemoteEngine, engine) -> 
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("text", [
-    "",
-    "Hello",
-    "User: What is the capital of France?\nAssistant:",
-    "<start_of_turn>user\nHi<end_of_turn>\n",
-    "naïve café — 日本語 🍵 " * 20,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Hello",
+        "User: What is the capital of France?\nAssistant:",
+        "<start_of_turn>user\nHi<end_of_turn>\n",
+        "naïve café — 日本語 🍵 " * 20,
+    ],
+)
 def test_token_counts_are_exact(remote: RemoteEngine, engine, text: str) -> None:
     assert remote.count_tokens(text) == engine.count_tokens(text)
 
@@ -204,8 +224,9 @@ def test_a_recount_during_a_reply_waits_instead_of_cutting_it_short(remote: Remo
 
     counter = threading.Thread(target=recount)
     counter.start()
-    result = remote.generate("1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,", _params(max_new_tokens=40), on_text,
-                             threading.Event())
+    result = remote.generate(
+        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,", _params(max_new_tokens=40), on_text, threading.Event()
+    )
     finished_at = time.monotonic()
     counter.join(30)
     assert (result.finish_reason, result.completion_tokens) == (FinishReason.LENGTH, 40)
@@ -218,11 +239,24 @@ def test_down_endpoint_fails_fast_with_one_line() -> None:
     with pytest.raises(ModelError) as caught:
         RemoteEngine(f"http://127.0.0.1:{port}", timeout_s=5)
     assert time.monotonic() - start < 5
-    assert str(caught.value) == f"cannot connect to http://127.0.0.1:{port}: connection refused (is the server running?)"
+    assert (
+        str(caught.value) == f"cannot connect to http://127.0.0.1:{port}: connection refused (is the server running?)"
+    )
 
 
-@pytest.mark.parametrize("url", ["ftp://127.0.0.1:8080", "127.0.0.1:8080", "localhost:8080", "file:///tmp/x", "",
-                                 "http://", "http://user:secret@127.0.0.1:8080", "http://127.0.0.1:99999"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://127.0.0.1:8080",
+        "127.0.0.1:8080",
+        "localhost:8080",
+        "file:///tmp/x",
+        "",
+        "http://",
+        "http://user:secret@127.0.0.1:8080",
+        "http://127.0.0.1:99999",
+    ],
+)
 def test_endpoint_must_be_an_http_url(url: str) -> None:
     with pytest.raises(UserError) as caught:
         RemoteEngine(url)
@@ -304,8 +338,11 @@ def _models(*ids: str, **extra) -> Route:
 
 
 def _chunk(text: str, finish: str | None = None) -> str:
-    return "data: " + json.dumps({"object": "text_completion",
-                                  "choices": [{"text": text, "index": 0, "finish_reason": finish}]}) + "\n\n"
+    return (
+        "data: "
+        + json.dumps({"object": "text_completion", "choices": [{"text": text, "index": 0, "finish_reason": finish}]})
+        + "\n\n"
+    )
 
 
 def _stream(*events: str, then: Callable[[FakeServer], None] | None = None, server: list | None = None) -> Route:
@@ -318,6 +355,7 @@ def _stream(*events: str, then: Callable[[FakeServer], None] | None = None, serv
             handler.wfile.flush()
         if then is not None and server:
             then(server[0])
+
     return route
 
 
@@ -354,8 +392,9 @@ def test_stream_closed_mid_reply_is_a_clear_error_and_keeps_the_partial_reply() 
         with pytest.raises(RemoteStreamError) as caught:
             engine.generate("Hi", _params(), collect, threading.Event())
     assert collect.text == caught.value.partial_text == "Half a reply"
-    assert str(caught.value) == (f"{server.url} closed the stream mid-reply "
-                                 "(after 2 tokens; the partial reply is kept)")
+    assert str(caught.value) == (
+        f"{server.url} closed the stream mid-reply (after 2 tokens; the partial reply is kept)"
+    )
 
 
 def test_a_stalled_server_times_out_and_keeps_the_partial_reply() -> None:
@@ -392,19 +431,25 @@ def test_cancel_while_the_server_is_silent_returns_quickly(headers_first: bool) 
 
 
 def test_http_errors_and_error_events_are_one_line() -> None:
-    refuse = lambda handler, _body: _json(handler, {"error": {"message": "This model's maximum context length "
-                                                             "is 2048 tokens", "type": "invalid_request_error"}}, 400)
+    refuse = lambda handler, _body: _json(
+        handler,
+        {"error": {"message": "This model's maximum context length is 2048 tokens", "type": "invalid_request_error"}},
+        400,
+    )
     with _fake({("POST", "/v1/completions"): refuse}) as server:
         with pytest.raises(ModelError) as caught:
             RemoteEngine(server.url).generate("Hi", _params(), _Collect(), threading.Event())
-    assert str(caught.value) == (f"{server.url} refused POST /v1/completions (HTTP 400 Bad Request): "
-                                 "This model's maximum context length is 2048 tokens")
+    assert str(caught.value) == (
+        f"{server.url} refused POST /v1/completions (HTTP 400 Bad Request): "
+        "This model's maximum context length is 2048 tokens"
+    )
     failing = _stream(_chunk("Par"), 'error: {"code": 500, "message": "llama_decode failed"}\n\n')
     with _fake({("POST", "/v1/completions"): failing}) as server:
         with pytest.raises(RemoteStreamError) as caught:
             RemoteEngine(server.url).generate("Hi", _params(), _Collect(), threading.Event())
-    assert str(caught.value) == ("the server reported an error mid-reply: llama_decode failed "
-                                 "(after 1 tokens; the partial reply is kept)")
+    assert str(caught.value) == (
+        "the server reported an error mid-reply: llama_decode failed (after 1 tokens; the partial reply is kept)"
+    )
 
 
 def test_stop_strings_are_matched_across_chunks_and_end_the_stream() -> None:
@@ -430,26 +475,71 @@ def test_a_generic_server_gets_estimates_and_a_list_of_parameters_it_may_ignore(
     assert engine.ignored_params(_params(top_k=0, min_p=0.0)) == ()
     assert engine.ignored_params(_params(top_k=40, repeat_penalty=1.3)) == ("top_k", "min_p", "repeat_penalty")
     assert engine.info.header_line().endswith("· token counts ≈")
-    assert (result.text, result.finish_reason, result.completion_tokens) == ("Hi there", FinishReason.END_OF_SEQUENCE, 2)
-    assert {key: sent[key] for key in ("model", "prompt", "max_tokens", "temperature", "top_p", "seed", "stream",
-                                       "top_k", "min_p", "repeat_penalty")} == {
-        "model": "fake-model", "prompt": "Hi", "max_tokens": 48, "temperature": 0.0, "top_p": 0.95, "seed": 7,
-        "stream": True, "top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0}
+    assert (result.text, result.finish_reason, result.completion_tokens) == (
+        "Hi there",
+        FinishReason.END_OF_SEQUENCE,
+        2,
+    )
+    assert {
+        key: sent[key]
+        for key in (
+            "model",
+            "prompt",
+            "max_tokens",
+            "temperature",
+            "top_p",
+            "seed",
+            "stream",
+            "top_k",
+            "min_p",
+            "repeat_penalty",
+        )
+    } == {
+        "model": "fake-model",
+        "prompt": "Hi",
+        "max_tokens": 48,
+        "temperature": 0.0,
+        "top_p": 0.95,
+        "seed": 7,
+        "stream": True,
+        "top_k": 0,
+        "min_p": 0.0,
+        "repeat_penalty": 1.0,
+    }
 
 
 def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
-    template = "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}" \
-               "{% if add_generation_prompt %}<assistant>{% endif %}"
-    props = {"default_generation_settings": {"n_ctx": 4096}, "chat_template": template,
-             "bos_token": "<s>", "eos_token": "</s>"}
-    tokenize = lambda handler, body: _json(handler, {"tokens": list(range(len(body["content"]) + 1))}) \
-        if body.get("add_special") is True else _json(handler, {"error": "add_special expected"}, 400)
-    final = "data: " + json.dumps({"choices": [{"text": "", "index": 0, "finish_reason": "length"}],
-                                   "usage": {"prompt_tokens": 30, "completion_tokens": 2},
-                                   "timings": {"prompt_n": 4}}) + "\n\n"
-    routes = {("GET", "/props"): lambda handler, _body: _json(handler, props),
-              ("POST", "/tokenize"): tokenize,
-              ("POST", "/v1/completions"): _stream(_chunk("Hi"), _chunk(" you"), final, "data: [DONE]\n\n")}
+    template = (
+        "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
+        "{% if add_generation_prompt %}<assistant>{% endif %}"
+    )
+    props = {
+        "default_generation_settings": {"n_ctx": 4096},
+        "chat_template": template,
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+    }
+    tokenize = lambda handler, body: (
+        _json(handler, {"tokens": list(range(len(body["content"]) + 1))})
+        if body.get("add_special") is True
+        else _json(handler, {"error": "add_special expected"}, 400)
+    )
+    final = (
+        "data: "
+        + json.dumps(
+            {
+                "choices": [{"text": "", "index": 0, "finish_reason": "length"}],
+                "usage": {"prompt_tokens": 30, "completion_tokens": 2},
+                "timings": {"prompt_n": 4},
+            }
+        )
+        + "\n\n"
+    )
+    routes = {
+        ("GET", "/props"): lambda handler, _body: _json(handler, props),
+        ("POST", "/tokenize"): tokenize,
+        ("POST", "/v1/completions"): _stream(_chunk("Hi"), _chunk(" you"), final, "data: [DONE]\n\n"),
+    }
     with _fake(routes) as server:
         engine = RemoteEngine(server.url + "/v1/")
         prompt = engine.prompt_format.render(PromptParts(new_message="Hello"))
@@ -465,11 +555,16 @@ def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
 
 
 def test_vllm_dialect_context_and_parameter_names() -> None:
-    tokenize = lambda handler, body: _json(handler, {"tokens": [1, 2, 3], "count": 3}) \
-        if "prompt" in body else _json(handler, {"detail": "prompt is required"}, 422)
-    routes = {("GET", "/v1/models"): _models("org/model", max_model_len=8192),
-              ("POST", "/tokenize"): tokenize,
-              ("POST", "/v1/completions"): _stream(_chunk("ok", "stop"), "data: [DONE]\n\n")}
+    tokenize = lambda handler, body: (
+        _json(handler, {"tokens": [1, 2, 3], "count": 3})
+        if "prompt" in body
+        else _json(handler, {"detail": "prompt is required"}, 422)
+    )
+    routes = {
+        ("GET", "/v1/models"): _models("org/model", max_model_len=8192),
+        ("POST", "/tokenize"): tokenize,
+        ("POST", "/v1/completions"): _stream(_chunk("ok", "stop"), "data: [DONE]\n\n"),
+    }
     with FakeServer(routes) as server:
         engine = RemoteEngine(server.url)
         engine.generate("Hi", _params(top_k=0, repeat_penalty=1.2), _Collect(), threading.Event())
@@ -488,8 +583,9 @@ def test_unknown_model_and_non_openai_servers_are_refused_at_start() -> None:
     with FakeServer({}) as server:
         with pytest.raises(ModelError) as caught:
             RemoteEngine(server.url)
-    assert str(caught.value) == (f"{server.url} does not look like an OpenAI-compatible server "
-                                 "(GET /v1/models answered HTTP 404)")
+    assert str(caught.value) == (
+        f"{server.url} does not look like an OpenAI-compatible server (GET /v1/models answered HTTP 404)"
+    )
 
 
 def test_forced_tokens_and_use_after_close_are_refused() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tui.core.chat.fitting import ChatSession
+from tui.core.chat.prompt import CompletionFormat
 from tui.core.errors import ContextOverflowError
 from tui.core.fewshot.examples import Example, ExampleSet
 from tui.core.profiles.profile import DecodingProfile
-from tui.core.chat.prompt import CompletionFormat
-from tui.core.chat.fitting import ChatSession
 
 
 def _words(text: str) -> int:
@@ -16,8 +16,11 @@ def _words(text: str) -> int:
 
 
 def _session(max_new: int = 10) -> ChatSession:
-    session = ChatSession(profile=DecodingProfile(name="t", max_new_tokens=max_new), system_prompt="Keep me.",
-                          pins=ExampleSet(examples=(Example("pinned question", "pinned answer"),)))
+    session = ChatSession(
+        profile=DecodingProfile(name="t", max_new_tokens=max_new),
+        system_prompt="Keep me.",
+        pins=ExampleSet(examples=(Example("pinned question", "pinned answer"),)),
+    )
     for index in range(10):
         session.add_user(f"question {index} " + "word " * 8)
         session.add_reply(f"answer {index} " + "word " * 8, None)

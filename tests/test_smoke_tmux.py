@@ -34,8 +34,11 @@ def _wait_for(session: str, pattern: str, timeout: float = 60.0) -> str:
 
 def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> None:
     session = f"shotglass-smoke-{uuid.uuid4().hex[:8]}"
-    env_args = [arg for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
-                for arg in ("-e", f"{key}={cli_env[key]}")]
+    env_args = [
+        arg
+        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+        for arg in ("-e", f"{key}={cli_env[key]}")
+    ]
     _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
     try:
         screen = _wait_for(session, r"tokens \(\d+%\)")
@@ -64,8 +67,11 @@ def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, 
     from tui.core.history.store import HistoryStore
 
     session = f"shotglass-kill-{uuid.uuid4().hex[:8]}"
-    env_args = [arg for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
-                for arg in ("-e", f"{key}={cli_env[key]}")]
+    env_args = [
+        arg
+        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+        for arg in ("-e", f"{key}={cli_env[key]}")
+    ]
     _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
     try:
         _wait_for(session, r"tokens \(\d+%\)")

@@ -15,8 +15,10 @@ REPLY = "The capital of France is **Paris**.\n\n```python\nprint('bonjour')\n```
 
 def _app(store: ProfileStore) -> ShotglassApp:
     # A fixed seed keeps the stats line identical from run to run.
-    store.save(DecodingProfile(name="greedy-factual", description="fixed seed for snapshots", temperature=0.0,
-                               seed=42), force=True)
+    store.save(
+        DecodingProfile(name="greedy-factual", description="fixed seed for snapshots", temperature=0.0, seed=42),
+        force=True,
+    )
     engine = FakeEngine(n_ctx=4096).script(REPLY)
     return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from ui_helpers import wait_for as _wait
 
 from tui.core.chat.conversation import FinishReason, Role
 from tui.core.profiles.store import ProfileStore
@@ -12,7 +13,6 @@ from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.profiles.profile_bar import ProfileBar
-from ui_helpers import wait_for as _wait
 
 
 def _app(store: ProfileStore, engine: FakeEngine, profile: str = "greedy-factual") -> ShotglassApp:
@@ -126,7 +126,7 @@ async def test_overflow_drops_old_turns_with_a_notice(store: ProfileStore) -> No
         screen = app.screen
         for index in range(4):
             await _send(pilot, f"message {index}")
-            await _wait(pilot, lambda: len(screen.session.messages) == 2 * (index + 1) and not screen.generating)
+            await _wait(pilot, lambda n=2 * (index + 1): len(screen.state.messages) == n and not screen.generating)
         assert screen.session.context_start > 0
         assert screen.query(".message.-dropped")
         prompt = engine.requests[-1][0]

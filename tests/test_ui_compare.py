@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from textual.widgets import SelectionList
+from ui_helpers import wait_for as _wait
 
+from tui.core.chat.word_diff import differing_spans
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
-from tui.core.chat.word_diff import differing_spans
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.compare.screen import CompareScreen
 from tui.ui.compare.column import CompareColumn
-from ui_helpers import wait_for as _wait
+from tui.ui.compare.screen import CompareScreen
 
 
 def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:

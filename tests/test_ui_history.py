@@ -7,23 +7,24 @@ import threading
 from pathlib import Path
 
 import pytest
+from tui.ui.screens import chat_history
+from ui_helpers import wait_for
 
 from tui.core.chat.conversation import Role
 from tui.core.history.store import HistoryStore
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.screens import chat_history
-from tui.ui.common.choice import ChoiceScreen
-from tui.ui.history.screen import HistoryScreen
-from tui.ui.common.text_editor import TextFieldsEditor
 from tui.ui.chat.context_gauge import ContextGauge
-from ui_helpers import wait_for
+from tui.ui.common.choice import ChoiceScreen
+from tui.ui.common.text_editor import TextFieldsEditor
+from tui.ui.history.screen import HistoryScreen
 
 
 def _app(store: ProfileStore, engine: FakeEngine, history: HistoryStore, resume: bool = True) -> ShotglassApp:
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
-                                    history=history, resume=resume))
+    return ShotglassApp(
+        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), history=history, resume=resume)
+    )
 
 
 async def _send(pilot, app, text: str) -> None:
@@ -98,11 +99,14 @@ async def test_edit_and_regenerate_keep_the_old_branches(store, history) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
         app.screen.query_one("#text-field-0").text = "hello again"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: [m.text for m in screen.session.messages] == ["hello again", "edited reply"]
-                       and not screen.generating)
+        await wait_for(
+            pilot,
+            lambda: (
+                [m.text for m in screen.session.messages] == ["hello again", "edited reply"] and not screen.generating
+            ),
+        )
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: screen.session.messages[-1].text == "regenerated reply"
-                       and not screen.generating)
+        await wait_for(pilot, lambda: screen.session.messages[-1].text == "regenerated reply" and not screen.generating)
         conversation = screen.conversation_id
     assert [m.text for m in history.get_conversation(conversation).messages] == ["hello again", "regenerated reply"]
     old = [[m.text for m in branch.messages] for branch in history.old_branches(conversation)]

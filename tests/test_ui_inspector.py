@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 from textual.widgets import DataTable
+from ui_helpers import InspectableFake
+from ui_helpers import wait_for as _wait
 
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.inspector.screen import InspectorScreen
-from ui_helpers import InspectableFake, wait_for as _wait
-
 
 
 def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:

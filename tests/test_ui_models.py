@@ -5,27 +5,44 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from ui_helpers import wait_for
+
 from tui.core.errors import ModelError
 from tui.core.models.scan import ModelEntry
 from tui.core.models.sources import SkippedFile, SourceKind
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
-from tui.ui.models.picker import ModelPicker
 from tui.ui.chat.context_gauge import ContextGauge
-from ui_helpers import wait_for
+from tui.ui.models.picker import ModelPicker
 
 
 def _entry(name: str) -> ModelEntry:
-    return ModelEntry(name=name, source=SourceKind.FOLDER, path=Path(f"/models/{name}"), architecture="llama",
-                      parameters="1B", quantization="Q4_K_M", size_bytes=700 * 2**20, context_length=4096,
-                      has_chat_template=True)
+    return ModelEntry(
+        name=name,
+        source=SourceKind.FOLDER,
+        path=Path(f"/models/{name}"),
+        architecture="llama",
+        parameters="1B",
+        quantization="Q4_K_M",
+        size_bytes=700 * 2**20,
+        context_length=4096,
+        has_chat_template=True,
+    )
 
 
 def _app(store: ProfileStore, engine: FakeEngine, loader) -> ShotglassApp:
     scan = lambda: [_entry("a.gguf"), _entry("b.gguf"), SkippedFile(Path("/models/notes.gguf"), "not a GGUF file")]
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
-                                    load_model=loader, scan_models=scan, gpu_note="CPU-only build"))
+    return ShotglassApp(
+        AppSettings(
+            engine=engine,
+            profiles=store,
+            profile=store.get("greedy-factual"),
+            load_model=loader,
+            scan_models=scan,
+            gpu_note="CPU-only build",
+        )
+    )
 
 
 async def test_switching_keeps_the_chat_and_closes_the_old_model(store: ProfileStore) -> None:
@@ -45,8 +62,10 @@ async def test_switching_keeps_the_chat_and_closes_the_old_model(store: ProfileS
         await pilot.press("enter")
         await wait_for(pilot, lambda: len(chat.session.messages) == 2 and not chat.generating)
         await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker)
-                       and app.screen.query_one("#models-list").option_count == 2)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 2,
+        )
         assert "not a GGUF file" in str(app.screen.query_one("#models-skipped").render())
         app.screen.query_one("#models-gpu-layers").value = "0"
         await pilot.press("down", "enter")
@@ -73,8 +92,10 @@ async def test_switching_mid_reply_cancels_first(store: ProfileStore) -> None:
         await pilot.press("enter")
         await wait_for(pilot, lambda: chat._pending is not None and chat._pending.view._raw == "one")
         await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker)
-                       and app.screen.query_one("#models-list").option_count == 2)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 2,
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: old_engine.closed)
         assert chat.session.messages[-1].text == "one"
@@ -90,8 +111,10 @@ async def test_a_failed_load_keeps_the_current_model(store: ProfileStore) -> Non
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
         await pilot.press("f10")
-        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker)
-                       and app.screen.query_one("#models-list").option_count == 2)
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 2,
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: not chat._loading and app.screen is chat)
         await pilot.pause(0.1)

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ui_helpers import wait_for as _wait
+
 from tui.core.fewshot.example_set import read_example_set
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.common.prompt_view import PromptView
 from tui.ui.common.text_editor import TextFieldsEditor
-from tui.ui.chat.context_gauge import ContextGauge
-from ui_helpers import wait_for as _wait
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _app(store: ProfileStore, engine: FakeEngine, pins=None) -> ShotglassApp:
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"),
-                                    pins=pins or read_example_set(EXAMPLES / "sentiment.toml"),
-                                    estimate=lambda text: len(text) // 4))
+    return ShotglassApp(
+        AppSettings(
+            engine=engine,
+            profiles=store,
+            profile=store.get("greedy-factual"),
+            pins=pins or read_example_set(EXAMPLES / "sentiment.toml"),
+            estimate=lambda text: len(text) // 4,
+        )
+    )
 
 
 async def test_toggling_an_example_moves_the_gauge_by_its_cost(store: ProfileStore) -> None:
@@ -34,8 +41,7 @@ async def test_toggling_an_example_moves_the_gauge_by_its_cost(store: ProfileSto
         before = gauge.counts.pins
         from tui.core.fewshot.pins import example_costs
 
-        cost = example_costs(screen.session.pins, screen.session.parts(), engine.prompt_format,
-                             engine.count_tokens)[0]
+        cost = example_costs(screen.session.pins, screen.session.parts(), engine.prompt_format, engine.count_tokens)[0]
         assert f"{cost} tokens" in str(screen.query_one("#pins-list").children[0].query_one("Static").render())
         screen.query_one("#pins-list").focus()
         await pilot.press("space")

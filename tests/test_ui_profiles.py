@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Button, Input, Select
+from ui_helpers import wait_for as _wait
 
+from tui.core.errors import ProfileError
 from tui.core.profiles.form import profile_from_form, profile_to_form
 from tui.core.profiles.store import ProfileSource, ProfileStore
-from tui.core.errors import ProfileError
 from tui.engine.fake import FakeEngine
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.profiles.editor import ProfileEditor
-from ui_helpers import wait_for as _wait
 
 
 def _app(store: ProfileStore, engine: FakeEngine | None = None, profile: str = "greedy-factual") -> ShotglassApp:
@@ -105,9 +105,20 @@ async def test_replay_reruns_the_same_request_and_reports_identical(store: Profi
 
 
 def test_form_round_trip_and_errors() -> None:
-    store_profile = profile_from_form({"name": "x", "description": "", "max_new_tokens": "10", "temperature": "0",
-                                       "top_k": "40", "top_p": "1", "min_p": "0", "repeat_penalty": "1",
-                                       "seed": "", "stop": ""})
+    store_profile = profile_from_form(
+        {
+            "name": "x",
+            "description": "",
+            "max_new_tokens": "10",
+            "temperature": "0",
+            "top_k": "40",
+            "top_p": "1",
+            "min_p": "0",
+            "repeat_penalty": "1",
+            "seed": "",
+            "stop": "",
+        }
+    )
     assert profile_from_form(profile_to_form(store_profile)) == store_profile
     form = profile_to_form(store_profile)
     form["top_k"] = ""
@@ -127,7 +138,7 @@ async def test_import_from_the_tui_maps_a_modelfile_and_refuses_overwrites(store
     modelfile.write_text("FROM llama3\nPARAMETER temperature 0.4\nPARAMETER top_k 12\nPARAMETER num_ctx 4096\n")
     app = _app(store)
     async with app.run_test(size=(110, 40)) as pilot:
-        for attempt in range(2):
+        for _attempt in range(2):
             app.screen.action_import_profile()
             await _wait(pilot, lambda: isinstance(app.screen, TextFieldsEditor) and app.screen.query("#text-field-0"))
             app.screen.query_one("#text-field-0").text = str(modelfile)

@@ -18,9 +18,19 @@ class InspectableFake(FakeEngine):
             logits = [2.0, 1.0, 0.5, 0.0]
             candidates = tuple(zip([token, 100, 101, 102], ["tok", "alt", "b", "c"], logits))
             lse = math.log(sum(math.exp(value) for value in logits))
-            scores.append(PositionScores(position=position, chosen=token, candidates=candidates, lse=lse,
-                                         lse_at_temperature=lse, kept_top_k=4, kept_top_p=4, kept_min_p=4,
-                                         lse_survivors_at_temperature=lse))
+            scores.append(
+                PositionScores(
+                    position=position,
+                    chosen=token,
+                    candidates=candidates,
+                    lse=lse,
+                    lse_at_temperature=lse,
+                    kept_top_k=4,
+                    kept_top_p=4,
+                    kept_min_p=4,
+                    lse_survivors_at_temperature=lse,
+                )
+            )
         return scores
 
     def token_text(self, token: int) -> str:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from tui import __version__
 from tui.core.errors import UserError
@@ -34,6 +35,7 @@ def _int_in(low: int, high: int, what: str):
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{what} must be between {low} and {high}, got {value}")
         return value
+
     return parse
 
 
@@ -47,19 +49,35 @@ def _number(text: str) -> float:
 def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool = False) -> None:
     group = parser.add_argument_group("model")
     group.add_argument("--model", type=Path, default=default, help="GGUF file (default: the embedded Gemma 3 270M)")
-    group.add_argument("--endpoint", default=default,
-                       help="an OpenAI-compatible server (llama-server, vLLM, llama-cpp-python's server) instead "
-                            "of a local model, e.g. http://127.0.0.1:8080")
+    group.add_argument(
+        "--endpoint",
+        default=default,
+        help="an OpenAI-compatible server (llama-server, vLLM, llama-cpp-python's server) instead "
+        "of a local model, e.g. http://127.0.0.1:8080",
+    )
     group.add_argument("--remote-model", default=default, help="model name to request from --endpoint")
-    group.add_argument("--ctx", type=_int_in(MIN_CTX, MAX_CTX, "--ctx"), default=default,
-                       help="context size in tokens (default: the model's trained context, at most 8192)")
-    group.add_argument("--threads", type=_int_in(1, 1024, "--threads"), default=default,
-                       help="CPU threads (default: physical cores)")
-    group.add_argument("--gpu-layers", type=_int_in(-1, 100_000, "--gpu-layers"), default=default,
-                       help="layers to offload to the GPU, -1 = all (default: all if this build can offload)")
+    group.add_argument(
+        "--ctx",
+        type=_int_in(MIN_CTX, MAX_CTX, "--ctx"),
+        default=default,
+        help="context size in tokens (default: the model's trained context, at most 8192)",
+    )
+    group.add_argument(
+        "--threads", type=_int_in(1, 1024, "--threads"), default=default, help="CPU threads (default: physical cores)"
+    )
+    group.add_argument(
+        "--gpu-layers",
+        type=_int_in(-1, 100_000, "--gpu-layers"),
+        default=default,
+        help="layers to offload to the GPU, -1 = all (default: all if this build can offload)",
+    )
     if multi_profile:
-        group.add_argument("--profile", action="append", default=default,
-                           help=f"decoding profile; repeat it to compare profiles (default: {DEFAULT_PROFILE_NAME})")
+        group.add_argument(
+            "--profile",
+            action="append",
+            default=default,
+            help=f"decoding profile; repeat it to compare profiles (default: {DEFAULT_PROFILE_NAME})",
+        )
     else:
         group.add_argument("--profile", default=default, help=f"decoding profile (default: {DEFAULT_PROFILE_NAME})")
     group.add_argument("--examples", type=Path, default=default, help="example set (TOML) to pin as few-shot examples")
@@ -95,8 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = actions.add_parser("export", help="write a self-contained profile file")
     export.add_argument("name")
     export.add_argument("-o", "--output", type=Path)
-    imported = actions.add_parser("import", help="validate and install a profile file (shotglass TOML, Ollama "
-                                  "Modelfile, LM Studio preset, SillyTavern preset or llama.cpp INI)")
+    imported = actions.add_parser(
+        "import",
+        help="validate and install a profile file (shotglass TOML, Ollama "
+        "Modelfile, LM Studio preset, SillyTavern preset or llama.cpp INI)",
+    )
     imported.add_argument("file", type=Path)
     imported.add_argument("--name", help="profile name (default: from the file)")
     imported.add_argument("--force", action="store_true", help="overwrite or shadow an existing profile")
@@ -150,9 +171,11 @@ def _resolve_profile(store: ProfileStore, args: argparse.Namespace, name: str | 
 
 def model_loader(args: argparse.Namespace, paths: AppPaths):
     """What the app calls to switch models: the same options as the command line, another file."""
+
     def load(path: Path, gpu_layers: int | None):
         switched = argparse.Namespace(**{**vars(args), "model": path, "gpu_layers": gpu_layers, "endpoint": None})
         return load_engine(switched, paths)
+
     return load
 
 
@@ -170,8 +193,10 @@ def model_scanner(paths: AppPaths):
         from tui.core.models.sources import default_sources, read_folder_config
 
         embedded = paths.models_cache_dir / "gemma-3-270m-q4_k_m.gguf"
-        return scan_models(default_sources(embedded if embedded.exists() else None,
-                                           read_folder_config(paths.config_dir)))
+        return scan_models(
+            default_sources(embedded if embedded.exists() else None, read_folder_config(paths.config_dir))
+        )
+
     return scan
 
 
@@ -204,8 +229,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     if args.command == "profiles":
         from tui.commands.profiles import run_profiles
 
-        return run_profiles(store, args.action, name=getattr(args, "name", None), file=getattr(args, "file", None),
-                            output=getattr(args, "output", None), force=getattr(args, "force", False))
+        return run_profiles(
+            store,
+            args.action,
+            name=getattr(args, "name", None),
+            file=getattr(args, "file", None),
+            output=getattr(args, "output", None),
+            force=getattr(args, "force", False),
+        )
     if args.command == "ask":
         from tui.commands.ask import run_ask
 
@@ -219,8 +250,9 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         _example_set(args)  # a bad example set fails before the model loads
         engine = load_engine(args, paths)
         try:
-            return run_ask(engine, profiles, prompt, system=args.system, as_json=args.json, seed=args.seed,
-                           pins=_example_set(args))
+            return run_ask(
+                engine, profiles, prompt, system=args.system, as_json=args.json, seed=args.seed, pins=_example_set(args)
+            )
         finally:
             engine.close()
     if args.command == "models":
@@ -278,11 +310,20 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         history = HistoryStore.for_paths(paths)
         resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
         local = not getattr(args, "endpoint", None)
-        app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, pins=pins,
-                                       estimate=estimate_tokens, history=history, resume=resume,
-                                       load_model=model_loader(args, paths) if local else None,
-                                       scan_models=model_scanner(paths) if local else None,
-                                       gpu_note=_gpu_note() if local else ""))
+        app = ShotglassApp(
+            AppSettings(
+                engine=engine,
+                profiles=store,
+                profile=profile,
+                pins=pins,
+                estimate=estimate_tokens,
+                history=history,
+                resume=resume,
+                load_model=model_loader(args, paths) if local else None,
+                scan_models=model_scanner(paths) if local else None,
+                gpu_note=_gpu_note() if local else "",
+            )
+        )
         app.run()
         engine = app.engine
     finally:

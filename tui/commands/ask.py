@@ -7,17 +7,25 @@ import sys
 import threading
 from typing import TextIO
 
+from tui.core.chat.fitting import PromptSettings, fit_request
+from tui.core.chat.request import sampling_params
+from tui.core.contract import Engine
 from tui.core.errors import UserError
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.profiles.profile import DecodingProfile
-from tui.core.chat.fitting import PromptSettings, fit_request
-from tui.core.contract import Engine
-from tui.core.chat.request import sampling_params
 
 
-def run_ask(engine: Engine, profiles: DecodingProfile | list[DecodingProfile], prompt: str, *, system: str = "",
-            as_json: bool = False, seed: int | None = None, pins: ExampleSet | None = None,
-            out: TextIO = sys.stdout) -> int:
+def run_ask(
+    engine: Engine,
+    profiles: DecodingProfile | list[DecodingProfile],
+    prompt: str,
+    *,
+    system: str = "",
+    as_json: bool = False,
+    seed: int | None = None,
+    pins: ExampleSet | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
     """One reply per profile. Several profiles compare them: every prompt is planned (and refused if it
     does not fit) before the first generation; ``--json`` then prints one object per line."""
     if not prompt.strip():
@@ -27,8 +35,11 @@ def run_ask(engine: Engine, profiles: DecodingProfile | list[DecodingProfile], p
     for profile in profiles:
         settings = PromptSettings(system_prompt=system, pins=pins or ExampleSet())
         try:
-            plans.append(fit_request(settings, profile, (), 0, prompt, engine.prompt_format, engine.count_tokens,
-                                     engine.info.n_ctx))
+            plans.append(
+                fit_request(
+                    settings, profile, (), 0, prompt, engine.prompt_format, engine.count_tokens, engine.info.n_ctx
+                )
+            )
         except UserError as error:
             raise UserError(f"profile '{profile.name}': {error}") from None
     for profile, plan in zip(profiles, plans):
@@ -51,7 +62,9 @@ def _answer(engine: Engine, profile: DecodingProfile, plan, seed: int | None, as
             out.write(text)
             out.flush()
 
-    result = engine.generate(plan.prompt, params, (lambda _text, _tokens: None) if as_json else stream, threading.Event())
+    result = engine.generate(
+        plan.prompt, params, (lambda _text, _tokens: None) if as_json else stream, threading.Event()
+    )
     if as_json:
         payload = {
             "text": result.text.strip(),

@@ -10,52 +10,87 @@ import json
 import sys
 import threading
 import time
+from functools import partial
 from typing import TextIO
 
+from tui.core.chat.fitting import PromptSettings, fit_request
+from tui.core.chat.request import sampling_params
+from tui.core.contract import Engine
 from tui.core.fewshot.evaluation import EvalItem, ShotResult, first_k, is_correct
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.profiles.profile import DecodingProfile
-from tui.core.chat.fitting import PromptSettings, fit_request
-from tui.core.contract import Engine
-from tui.core.chat.request import sampling_params
 
 EVAL_MAX_NEW_TOKENS = 32
 """Only the reply's first line is scored, so replies are cut at a newline and at this many tokens."""
 
 
-def score_shots(engine: Engine, profile: DecodingProfile, examples: ExampleSet, items: list[EvalItem],
-                shots: int, on_item=lambda: None) -> ShotResult:
+def score_shots(
+    engine: Engine,
+    profile: DecodingProfile,
+    examples: ExampleSet,
+    items: list[EvalItem],
+    shots: int,
+    on_item=lambda: None,
+) -> ShotResult:
     pins = first_k(examples, shots)
     profile = profile.with_overrides(max_new_tokens=min(profile.max_new_tokens, EVAL_MAX_NEW_TOKENS))
     correct = prompt_tokens = 0
     started = time.perf_counter()
     for item in items:
-        plan = fit_request(PromptSettings(pins=pins), profile, (), 0, item.input, engine.prompt_format,
-                           engine.count_tokens, engine.info.n_ctx)
+        plan = fit_request(
+            PromptSettings(pins=pins),
+            profile,
+            (),
+            0,
+            item.input,
+            engine.prompt_format,
+            engine.count_tokens,
+            engine.info.n_ctx,
+        )
         params = sampling_params(profile, plan)
         params = type(params)(**{**params.__dict__, "stop": params.stop + ("\n",)})
         result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
         correct += is_correct(result.text, item.output)
         prompt_tokens += result.prompt_tokens
         on_item()
-    return ShotResult(shots=shots, correct=correct, total=len(items),
-                      prompt_tokens=round(prompt_tokens / len(items)), seconds=time.perf_counter() - started)
+    return ShotResult(
+        shots=shots,
+        correct=correct,
+        total=len(items),
+        prompt_tokens=round(prompt_tokens / len(items)),
+        seconds=time.perf_counter() - started,
+    )
 
 
-def run_eval(engine: Engine, profile: DecodingProfile, examples: ExampleSet, items: list[EvalItem],
-             shots: list[int], *, as_json: bool = False, out: TextIO = sys.stdout,
-             err: TextIO = sys.stderr) -> int:
+def run_eval(
+    engine: Engine,
+    profile: DecodingProfile,
+    examples: ExampleSet,
+    items: list[EvalItem],
+    shots: list[int],
+    *,
+    as_json: bool = False,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
 
     results: list[ShotResult] = []
     console = Console(file=err)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True, disable=not err.isatty()) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+        disable=not err.isatty(),
+    ) as progress:
         for k in shots:
             task = progress.add_task(f"{k}-shot", total=len(items))
-            results.append(score_shots(engine, profile, examples, items, k, lambda: progress.advance(task)))
+            results.append(score_shots(engine, profile, examples, items, k, partial(progress.advance, task)))
     if as_json:
         out.write(json.dumps({"results": [result.to_json() for result in results]}) + "\n")
         return 0
@@ -63,7 +98,12 @@ def run_eval(engine: Engine, profile: DecodingProfile, examples: ExampleSet, ite
     for column in ("shots", "correct/total", "accuracy", "prompt tokens/item", "seconds"):
         table.add_column(column, justify="right")
     for result in results:
-        table.add_row(f"{result.shots}-shot", f"{result.correct}/{result.total}", f"{result.accuracy:.0%}",
-                      str(result.prompt_tokens), f"{result.seconds:.1f}")
+        table.add_row(
+            f"{result.shots}-shot",
+            f"{result.correct}/{result.total}",
+            f"{result.accuracy:.0%}",
+            str(result.prompt_tokens),
+            f"{result.seconds:.1f}",
+        )
     Console(file=out, width=100).print(table)
     return 0

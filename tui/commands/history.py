@@ -36,6 +36,7 @@ def _positive(what: str):
         if value < 1:
             raise argparse.ArgumentTypeError(f"{what} must be 1 or more, got {value}")
         return value
+
     return parse
 
 
@@ -49,8 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     show.add_argument("id", type=_positive("conversation id"))
     export = actions.add_parser("export", help="write a conversation as Markdown or as JSON (OpenAI messages)")
     export.add_argument("id", type=_positive("conversation id"))
-    export.add_argument("--format", choices=("md", "json"),
-                        help="default: json when -o names a .json file, else md")
+    export.add_argument("--format", choices=("md", "json"), help="default: json when -o names a .json file, else md")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     imported = actions.add_parser("import", help="add a conversation from a JSON file ('export --format json')")
     imported.add_argument("file", type=Path)
@@ -78,8 +78,10 @@ def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.std
                 out.write(f"no saved conversations yet (history: {store.path})\n")
             width = max((len(str(summary.id)) for summary in summaries), default=2)
             for summary in summaries:
-                out.write(f"{summary.id:>{width}}  {_when(summary.updated_at)}  {summary.message_count:>5} msgs  "
-                          f"{summary.title or '(untitled)'}\n")
+                out.write(
+                    f"{summary.id:>{width}}  {_when(summary.updated_at)}  {summary.message_count:>5} msgs  "
+                    f"{summary.title or '(untitled)'}\n"
+                )
         elif action == "show":
             out.write(store.export_markdown(args.id))
         elif action == "export":

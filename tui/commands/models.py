@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, TextIO
+from typing import TextIO
 
 from tui.core.models.scan import ModelEntry, model_entries, result_to_json, scan_models, skipped_files
 from tui.core.models.sources import MODELS_CONFIG_NAME, default_sources, read_folder_config
@@ -21,16 +22,30 @@ _COLUMNS = ("name", "source", "arch", "params", "quant", "size", "ctx", "templat
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
-        "models", help="list the GGUF models on this machine (HF cache, LM Studio, Ollama, your folders)")
+        "models", help="list the GGUF models on this machine (HF cache, LM Studio, Ollama, your folders)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of objects")
-    parser.add_argument("--folder", action="append", type=Path, default=[], metavar="DIR",
-                        help=f"also scan DIR for *.gguf, recursively (repeatable; permanent ones go in "
-                             f"{MODELS_CONFIG_NAME} in the config dir as folders = [...])")
+    parser.add_argument(
+        "--folder",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help=f"also scan DIR for *.gguf, recursively (repeatable; permanent ones go in "
+        f"{MODELS_CONFIG_NAME} in the config dir as folders = [...])",
+    )
     return parser
 
 
-def run_models(args: argparse.Namespace, paths: AppPaths, embedded_path: Path | None, *,
-               out: TextIO = sys.stdout, env: Mapping[str, str] | None = None, home: Path | None = None) -> int:
+def run_models(
+    args: argparse.Namespace,
+    paths: AppPaths,
+    embedded_path: Path | None,
+    *,
+    out: TextIO = sys.stdout,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> int:
     folders = (*read_folder_config(paths.config_dir), *getattr(args, "folder", []))
     results = scan_models(default_sources(embedded_path, folders, env=env, home=home))
     if getattr(args, "json", False):

@@ -10,14 +10,26 @@ from tui.core.profiles.profile import profile_to_toml
 from tui.core.profiles.store import ProfileStore
 
 
-def run_profiles(store: ProfileStore, action: str, *, name: str | None = None, file: Path | None = None,
-                 output: Path | None = None, force: bool = False, out: TextIO = sys.stdout) -> int:
+def run_profiles(
+    store: ProfileStore,
+    action: str,
+    *,
+    name: str | None = None,
+    file: Path | None = None,
+    output: Path | None = None,
+    force: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
     if action == "list":
         entries = store.entries()
         width = max((len(entry.profile.name) for entry in entries), default=4)
         for entry in entries:
             profile = entry.profile
-            knobs = "greedy" if profile.is_greedy else f"T={profile.temperature:g} top_k={profile.top_k} top_p={profile.top_p:g}"
+            knobs = (
+                "greedy"
+                if profile.is_greedy
+                else f"T={profile.temperature:g} top_k={profile.top_k} top_p={profile.top_p:g}"
+            )
             out.write(f"{profile.name:<{width}}  {entry.source.value:<22}  {knobs:<28}  {profile.description}\n")
     elif action == "show":
         entry = store.entry(name or "")

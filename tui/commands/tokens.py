@@ -18,7 +18,8 @@ def run_tokens(engine: Engine, text: str, *, out: TextIO = sys.stdout) -> int:
     if engine.capabilities.exact_counts:
         out.write(f"{count} tokens ({engine.info.name}, exact, including BOS)\n")
     else:
-        out.write(f"≈{count} tokens ({engine.info.name}: the server has no tokenizer endpoint, so this is an "
-                  "estimate)\n")
+        out.write(
+            f"≈{count} tokens ({engine.info.name}: the server has no tokenizer endpoint, so this is an estimate)\n"
+        )
     out.write(f"≈{estimate_tokens(text)} tokens (cl100k_base estimate)\n")
     return 0

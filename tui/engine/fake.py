@@ -43,9 +43,17 @@ class FakeEngine:
 
     def __post_init__(self) -> None:
         self.info = ModelInfo(
-            path="fake.gguf", name="Fake Model", architecture="fake", size_label="0 MiB",
-            quantization="none", n_ctx=self.n_ctx, n_ctx_train=self.n_ctx, backend="CPU",
-            n_threads=1, gpu_layers=0, prompt_format=self.prompt_format.description,
+            path="fake.gguf",
+            name="Fake Model",
+            architecture="fake",
+            size_label="0 MiB",
+            quantization="none",
+            n_ctx=self.n_ctx,
+            n_ctx_train=self.n_ctx,
+            backend="CPU",
+            n_threads=1,
+            gpu_layers=0,
+            prompt_format=self.prompt_format.description,
         )
 
     def script(self, *replies: str) -> "FakeEngine":
@@ -55,9 +63,15 @@ class FakeEngine:
     def count_tokens(self, text: str) -> int:
         return len(fake_tokens(text)) + 1  # +1 for BOS, like the real engine
 
-    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None,
-                 forced: tuple[int, ...] = ()) -> GenerationResult:
+    def generate(
+        self,
+        prompt: str,
+        params: SamplingParams,
+        on_text: TextCallback,
+        cancel: threading.Event,
+        reuse_limit: int | None = None,
+        forced: tuple[int, ...] = (),
+    ) -> GenerationResult:
         self.requests.append((prompt, params))
         self.reuse_limits.append(reuse_limit)
         self.forced.append(tuple(forced))
@@ -81,13 +95,25 @@ class FakeEngine:
             sent.append(piece)
             on_text(piece, len(sent))
         return GenerationResult(
-            text="".join(sent), finish_reason=finish, prompt_tokens=self.count_tokens(prompt),
-            evaluated_prompt_tokens=self.count_tokens(prompt), completion_tokens=len(sent),
-            ttft_s=0.01, tokens_per_s=50.0, seed=params.seed, tokens=tuple(range(len(sent))),
+            text="".join(sent),
+            finish_reason=finish,
+            prompt_tokens=self.count_tokens(prompt),
+            evaluated_prompt_tokens=self.count_tokens(prompt),
+            completion_tokens=len(sent),
+            ttft_s=0.01,
+            tokens_per_s=50.0,
+            seed=params.seed,
+            tokens=tuple(range(len(sent))),
         )
 
-    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
-                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+    def rescore(
+        self,
+        prompt: str,
+        reply_tokens: tuple[int, ...],
+        profile: DecodingProfile,
+        reuse_limit: int | None,
+        cancel: threading.Event,
+    ) -> list[PositionScores]:
         raise ModelError("the scripted engine cannot re-score replies")
 
     def token_text(self, token: int) -> str:

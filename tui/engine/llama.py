@@ -20,14 +20,14 @@ from pathlib import Path
 import llama_cpp
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.errors import ModelError
-from tui.core.models.gguf import GgufInfo, read_gguf_info
-from tui.core.models.hardware import available_memory_bytes
-from tui.core.inspector.scores import PositionScores
-from tui.core.profiles.profile import DecodingProfile
 from tui.core.chat.prompt import CompletionFormat, PromptFormat
 from tui.core.chat.stops import StopScanner
 from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.errors import ModelError
+from tui.core.inspector.scores import PositionScores
+from tui.core.models.gguf import GgufInfo, read_gguf_info
+from tui.core.models.hardware import available_memory_bytes
+from tui.core.profiles.profile import DecodingProfile
 from tui.engine.chat_template import ChatTemplateFormat
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
@@ -83,9 +83,11 @@ def check_fits_in_memory(path: Path, available: int | None) -> None:
     machine. The KV cache comes on top, so this check is a floor, not a promise."""
     size = path.stat().st_size
     if available is not None and size > available:
-        raise ModelError(f"{path.name} needs at least {size / 2**30:.1f} GiB of memory for its weights; only "
-                         f"{available / 2**30:.1f} GiB is available. Close other programs or pick a smaller "
-                         "quantization")
+        raise ModelError(
+            f"{path.name} needs at least {size / 2**30:.1f} GiB of memory for its weights; only "
+            f"{available / 2**30:.1f} GiB is available. Close other programs or pick a smaller "
+            "quantization"
+        )
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,9 @@ class LlamaEngine:
                 )
         except ValueError as error:
             hint = f"; details in {options.log_file}" if options.log_file else ""
-            raise ModelError(f"llama.cpp could not load {options.model_path} "
-                             f"(truncated or corrupt GGUF?): {error}{hint}") from None
+            raise ModelError(
+                f"llama.cpp could not load {options.model_path} (truncated or corrupt GGUF?): {error}{hint}"
+            ) from None
         self._llm.verbose = False
         self._vocab = self._llm._model.vocab
         self._ctx = self._llm._ctx.ctx
@@ -241,13 +244,21 @@ class LlamaEngine:
             return longest - 1
         return longest
 
-    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None,
-                 forced: tuple[int, ...] = ()) -> GenerationResult:
+    def generate(
+        self,
+        prompt: str,
+        params: SamplingParams,
+        on_text: TextCallback,
+        cancel: threading.Event,
+        reuse_limit: int | None = None,
+        forced: tuple[int, ...] = (),
+    ) -> GenerationResult:
         tokens = self.tokenize(prompt)
         if len(tokens) + params.max_new_tokens > self.info.n_ctx:
-            raise ModelError(f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
-                             f"the context of {self.info.n_ctx}")
+            raise ModelError(
+                f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
+                f"the context of {self.info.n_ctx}"
+            )
         with self._lock:
             if self._closed:
                 raise ModelError("the model was closed")
@@ -256,8 +267,14 @@ class LlamaEngine:
                 self._llm._requires_eval = True
             return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
 
-    def _generate_locked(self, prompt_tokens: list[int], params: SamplingParams, on_text: TextCallback,
-                         cancel: threading.Event, forced: tuple[int, ...] = ()) -> GenerationResult:
+    def _generate_locked(
+        self,
+        prompt_tokens: list[int],
+        params: SamplingParams,
+        on_text: TextCallback,
+        cancel: threading.Event,
+        forced: tuple[int, ...] = (),
+    ) -> GenerationResult:
         llm = self._llm
         tokens = prompt_tokens + list(forced)
         reused = self._reused_prefix(tokens)
@@ -278,8 +295,14 @@ class LlamaEngine:
         if abortable:
             self._set_abort(True)
         stream = llm.generate(
-            tokens, top_k=params.top_k, top_p=params.top_p, min_p=params.min_p, typical_p=1.0,
-            temp=params.temperature, repeat_penalty=params.repeat_penalty, reset=True,
+            tokens,
+            top_k=params.top_k,
+            top_p=params.top_p,
+            min_p=params.min_p,
+            typical_p=1.0,
+            temp=params.temperature,
+            repeat_penalty=params.repeat_penalty,
+            reset=True,
         )
         try:
             for token in stream if completion < params.max_new_tokens else ():
@@ -337,8 +360,14 @@ class LlamaEngine:
             tokens=tuple(generated),
         )
 
-    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
-                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+    def rescore(
+        self,
+        prompt: str,
+        reply_tokens: tuple[int, ...],
+        profile: DecodingProfile,
+        reuse_limit: int | None,
+        cancel: threading.Event,
+    ) -> list[PositionScores]:
         """Re-run a finished reply token by token and measure, at each position, the distribution the
         sampler saw. Evaluates exactly like generation did (same cached prefix, same prompt batch, then one
         token per decode), so the logits are the generation's own; each row is reduced to a few numbers

@@ -20,16 +20,15 @@ import http.client
 import json
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.errors import ModelError
 from tui.core.chat.prompt import CompletionFormat, PromptFormat
 from tui.core.chat.stops import StopScanner
+from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
+from tui.core.errors import ModelError
 from tui.core.inspector.scores import PositionScores
 from tui.core.profiles.profile import DecodingProfile
-from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote_http import Endpoint, iter_sse, open_request, request_json, transport_error
 from tui.engine.remote_probe import LLAMA_CPP_PYTHON, VLLM, ServerFacts, probe, token_list
@@ -57,9 +56,17 @@ def _size_label(size: int | None) -> str:
 class RemoteEngine:
     """Implements the ``Engine`` protocol over HTTP; one generation at a time, counting from any thread."""
 
-    def __init__(self, endpoint: str, model: str | None = None, *, n_ctx: int | None = None,
-                 prompt_format: PromptFormat | None = None, api_key: str | None = None,
-                 timeout_s: float = 10.0, read_timeout_s: float = 300.0) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        model: str | None = None,
+        *,
+        n_ctx: int | None = None,
+        prompt_format: PromptFormat | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 10.0,
+        read_timeout_s: float = 300.0,
+    ) -> None:
         self.endpoint = Endpoint.parse(endpoint)
         self._api_key = api_key
         self._timeout_s = timeout_s
@@ -80,9 +87,16 @@ class RemoteEngine:
         )
         name = PurePosixPath(self.model).name.removesuffix(".gguf") or self.model
         self.info = ModelInfo(
-            path=self.model, name=name, architecture="unknown", size_label=_size_label(self.facts.size_bytes),
-            quantization="unknown", n_ctx=resolved_ctx, n_ctx_train=self.facts.n_ctx_train,
-            backend=f"remote ({self.endpoint.label})", n_threads=0, gpu_layers=0,
+            path=self.model,
+            name=name,
+            architecture="unknown",
+            size_label=_size_label(self.facts.size_bytes),
+            quantization="unknown",
+            n_ctx=resolved_ctx,
+            n_ctx_train=self.facts.n_ctx_train,
+            backend=f"remote ({self.endpoint.label})",
+            n_threads=0,
+            gpu_layers=0,
             prompt_format=self.prompt_format.description,
         )
         self._lock = threading.RLock()
@@ -99,8 +113,12 @@ class RemoteEngine:
         if self.facts.chat_template is not None:
             from tui.engine.chat_template import ChatTemplateFormat
 
-            return (ChatTemplateFormat(template=self.facts.chat_template, bos_token=self.facts.bos_token,
-                                       eos_token=self.facts.eos_token), "the server's chat template")
+            return (
+                ChatTemplateFormat(
+                    template=self.facts.chat_template, bos_token=self.facts.bos_token, eos_token=self.facts.eos_token
+                ),
+                "the server's chat template",
+            )
         return CompletionFormat(), "no chat template from the server"
 
     def _resolve_ctx(self, requested: int | None) -> tuple[int, bool]:
@@ -123,14 +141,20 @@ class RemoteEngine:
     def _wire_prompt(self, text: str) -> str:
         """Servers add BOS themselves; a chat template that writes ``{{ bos_token }}`` would double it."""
         bos = self.prompt_format.bos_token
-        return text[len(bos):] if bos and text.startswith(bos) else text
+        return text[len(bos) :] if bos and text.startswith(bos) else text
 
     def tokenize(self, text: str) -> list[int]:
         dialect = self.facts.tokenizer
         if dialect is None:
             raise ModelError(f"{self.endpoint.url} has no tokenize endpoint")
-        answer = request_json(self.endpoint, "POST", dialect.path, dialect.body(self._wire_prompt(text), self.model),
-                              timeout_s=self._timeout_s, api_key=self._api_key)
+        answer = request_json(
+            self.endpoint,
+            "POST",
+            dialect.path,
+            dialect.body(self._wire_prompt(text), self.model),
+            timeout_s=self._timeout_s,
+            api_key=self._api_key,
+        )
         tokens = token_list(answer)
         if tokens is None:
             raise ModelError(f"{self.endpoint.url} sent an unexpected answer to POST {dialect.path}")
@@ -149,9 +173,16 @@ class RemoteEngine:
 
     def _request_body(self, prompt: str, params: SamplingParams) -> dict:
         body = {
-            "model": self.model, "prompt": prompt, "max_tokens": params.max_new_tokens,
-            "temperature": params.temperature, "top_p": params.top_p, "seed": params.seed, "stream": True,
-            "stream_options": {"include_usage": True}, "top_k": params.top_k, "min_p": params.min_p,
+            "model": self.model,
+            "prompt": prompt,
+            "max_tokens": params.max_new_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            "seed": params.seed,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "top_k": params.top_k,
+            "min_p": params.min_p,
         }
         if self.server_kind == VLLM:
             body["top_k"] = params.top_k if params.top_k > 0 else -1
@@ -160,28 +191,43 @@ class RemoteEngine:
             body["repeat_penalty"] = params.repeat_penalty
         return body
 
-    def generate(self, prompt: str, params: SamplingParams, on_text: TextCallback,
-                 cancel: threading.Event, reuse_limit: int | None = None,
-                 forced: tuple[int, ...] = ()) -> GenerationResult:
+    def generate(
+        self,
+        prompt: str,
+        params: SamplingParams,
+        on_text: TextCallback,
+        cancel: threading.Event,
+        reuse_limit: int | None = None,
+        forced: tuple[int, ...] = (),
+    ) -> GenerationResult:
         """``reuse_limit`` cannot be honoured remotely (the server owns its cache); an exact replay is
         as exact as the server's prefix cache makes it. The result has no token ids (``tokens`` is
         empty: OpenAI streams carry text), so the inspector and fork-from-token stay local features."""
         if forced:
-            raise ModelError("forking from a token needs the local engine: a remote server's reply has no "
-                             "token ids")
+            raise ModelError("forking from a token needs the local engine: a remote server's reply has no token ids")
         with self._lock:
             if self._closed:
                 raise ModelError("the remote engine was closed")
             prompt_tokens = self.count_tokens(prompt)
             if self.capabilities.exact_counts and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
-                raise ModelError(f"prompt of {prompt_tokens} tokens plus {params.max_new_tokens} new tokens exceeds "
-                                 f"the context of {self.info.n_ctx}")
+                raise ModelError(
+                    f"prompt of {prompt_tokens} tokens plus {params.max_new_tokens} new tokens exceeds "
+                    f"the context of {self.info.n_ctx}"
+                )
             body = self._request_body(self._wire_prompt(prompt), params)
             start = time.perf_counter()
             stream = _Stream(StopScanner(params.stop), on_text)
             try:
-                exchange = open_request(self.endpoint, "POST", "/v1/completions", body, timeout_s=self._timeout_s,
-                                        read_timeout_s=self._read_timeout_s, api_key=self._api_key, cancel=cancel)
+                exchange = open_request(
+                    self.endpoint,
+                    "POST",
+                    "/v1/completions",
+                    body,
+                    timeout_s=self._timeout_s,
+                    read_timeout_s=self._read_timeout_s,
+                    api_key=self._api_key,
+                    cancel=cancel,
+                )
             except ModelError:
                 if not cancel.is_set():
                     raise
@@ -197,8 +243,15 @@ class RemoteEngine:
             end = time.perf_counter()
             return self._finish(stream, params, cancel, prompt_tokens, start, end)
 
-    def _finish(self, stream: "_Stream", params: SamplingParams, cancel: threading.Event, prompt_tokens: int,
-                start: float, end: float) -> GenerationResult:
+    def _finish(
+        self,
+        stream: "_Stream",
+        params: SamplingParams,
+        cancel: threading.Event,
+        prompt_tokens: int,
+        start: float,
+        end: float,
+    ) -> GenerationResult:
         if cancel.is_set():
             finish = FinishReason.CANCELLED
         elif stream.scanner.stopped:
@@ -216,10 +269,15 @@ class RemoteEngine:
         if finish is None:
             reason = stream.error or ModelError(
                 f"{self.endpoint.url} ended the reply without a finish reason (llama-cpp-python's server does "
-                f"that when another request arrives; start it with --interrupt_requests False)" if stream.done
-                else f"{self.endpoint.url} closed the stream mid-reply")
-            raise RemoteStreamError(f"{reason} (after {stream.completion} tokens; the partial reply is kept)",
-                                    stream.scanner.emitted, stream.completion)
+                f"that when another request arrives; start it with --interrupt_requests False)"
+                if stream.done
+                else f"{self.endpoint.url} closed the stream mid-reply"
+            )
+            raise RemoteStreamError(
+                f"{reason} (after {stream.completion} tokens; the partial reply is kept)",
+                stream.scanner.emitted,
+                stream.completion,
+            )
         completion = stream.completion
         usage = stream.usage
         if finish is not FinishReason.CANCELLED and finish is not FinishReason.STOP_STRING:
@@ -229,15 +287,24 @@ class RemoteEngine:
         first_at = stream.first_at if stream.first_at is not None else end
         decode_time = end - first_at
         return GenerationResult(
-            text=stream.scanner.emitted, finish_reason=finish, prompt_tokens=prompt_tokens,
-            evaluated_prompt_tokens=min(evaluated, prompt_tokens), completion_tokens=completion,
+            text=stream.scanner.emitted,
+            finish_reason=finish,
+            prompt_tokens=prompt_tokens,
+            evaluated_prompt_tokens=min(evaluated, prompt_tokens),
+            completion_tokens=completion,
             ttft_s=first_at - start,
             tokens_per_s=(stream.completion - 1) / decode_time if stream.completion > 1 and decode_time > 0 else 0.0,
             seed=params.seed,
         )
 
-    def rescore(self, prompt: str, reply_tokens: tuple[int, ...], profile: DecodingProfile,
-                reuse_limit: int | None, cancel: threading.Event) -> list[PositionScores]:
+    def rescore(
+        self,
+        prompt: str,
+        reply_tokens: tuple[int, ...],
+        profile: DecodingProfile,
+        reuse_limit: int | None,
+        cancel: threading.Event,
+    ) -> list[PositionScores]:
         raise ModelError("a remote server does not expose the logits needed to re-score a reply")
 
     def token_text(self, token: int) -> str:

@@ -12,8 +12,9 @@ import json
 import socket
 import ssl
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from tui.core.errors import ModelError, UserError
@@ -52,8 +53,7 @@ class Endpoint:
             raise UserError(f"--endpoint is not a valid URL ({error}): {url!r}") from None
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or "://" not in text:
-            raise UserError(f"--endpoint must be an http:// or https:// URL (e.g. http://127.0.0.1:8080), "
-                            f"got {url!r}")
+            raise UserError(f"--endpoint must be an http:// or https:// URL (e.g. http://127.0.0.1:8080), got {url!r}")
         if not parts.hostname:
             raise UserError(f"--endpoint has no host name: {url!r}")
         if parts.username is not None or parts.password is not None:
@@ -77,7 +77,8 @@ class Endpoint:
     def connect(self, timeout_s: float) -> http.client.HTTPConnection:
         if self.scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                self.host, self.port, timeout=timeout_s, context=ssl.create_default_context())
+                self.host, self.port, timeout=timeout_s, context=ssl.create_default_context()
+            )
         else:
             conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout_s)
         try:
@@ -166,9 +167,17 @@ def _shutdown(sock: socket.socket | None) -> None:
             pass
 
 
-def open_request(endpoint: Endpoint, method: str, path: str, body: Any | None, *, timeout_s: float,
-                 read_timeout_s: float | None = None, api_key: str | None = None,
-                 cancel: threading.Event | None = None) -> Exchange:
+def open_request(
+    endpoint: Endpoint,
+    method: str,
+    path: str,
+    body: Any | None,
+    *,
+    timeout_s: float,
+    read_timeout_s: float | None = None,
+    api_key: str | None = None,
+    cancel: threading.Event | None = None,
+) -> Exchange:
     """Send one request on a fresh connection; a non-2xx status raises ``HttpStatusError``.
 
     A connection per request keeps callers on different threads (the gauge's recount beside a
@@ -206,13 +215,15 @@ def open_request(endpoint: Endpoint, method: str, path: str, body: Any | None, *
         finally:
             exchange.close()
         reason = f"HTTP {response.status} {response.reason}".strip()
-        raise HttpStatusError(f"{endpoint.url} refused {method} {path} ({reason})"
-                              + (f": {detail}" if detail else ""), response.status)
+        raise HttpStatusError(
+            f"{endpoint.url} refused {method} {path} ({reason})" + (f": {detail}" if detail else ""), response.status
+        )
     return exchange
 
 
-def request_json(endpoint: Endpoint, method: str, path: str, body: Any | None = None, *, timeout_s: float,
-                 api_key: str | None = None) -> Any:
+def request_json(
+    endpoint: Endpoint, method: str, path: str, body: Any | None = None, *, timeout_s: float, api_key: str | None = None
+) -> Any:
     exchange = open_request(endpoint, method, path, body, timeout_s=timeout_s, api_key=api_key)
     try:
         raw = exchange.response.read()

@@ -9,8 +9,9 @@ decides whether the gauge is exact and which sampling parameters the server hono
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tui.core.errors import ModelError
 from tui.engine.remote_http import Endpoint, HttpStatusError, MalformedJsonError, request_json
@@ -66,10 +67,11 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
         listing = request_json(endpoint, "GET", "/v1/models", timeout_s=timeout_s, api_key=api_key)
     except HttpStatusError as error:
         if error.status in (401, 403):
-            raise ModelError(f"{endpoint.url} refused the request (HTTP {error.status}): it needs an API key") \
-                from None
-        raise ModelError(f"{endpoint.url} does not look like an OpenAI-compatible server "
-                         f"(GET /v1/models answered HTTP {error.status})") from None
+            raise ModelError(f"{endpoint.url} refused the request (HTTP {error.status}): it needs an API key") from None
+        raise ModelError(
+            f"{endpoint.url} does not look like an OpenAI-compatible server "
+            f"(GET /v1/models answered HTTP {error.status})"
+        ) from None
     entries = listing.get("data") if isinstance(listing, dict) else None
     if not isinstance(entries, list):
         raise ModelError(f"{endpoint.url} sent an unexpected model list (no 'data' array in GET /v1/models)")
@@ -109,10 +111,12 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
     return ServerFacts(kind=kind, model=model, models=tuple(by_id), tokenizer=tokenizer, **facts)
 
 
-def _detect_tokenizer(endpoint: Endpoint, model: str, timeout_s: float, api_key: str | None, *,
-                      prefer_llama_server: bool) -> TokenizeDialect | None:
-    dialects = TOKENIZE_DIALECTS if prefer_llama_server else (TOKENIZE_DIALECTS[1], TOKENIZE_DIALECTS[0],
-                                                              TOKENIZE_DIALECTS[2])
+def _detect_tokenizer(
+    endpoint: Endpoint, model: str, timeout_s: float, api_key: str | None, *, prefer_llama_server: bool
+) -> TokenizeDialect | None:
+    dialects = (
+        TOKENIZE_DIALECTS if prefer_llama_server else (TOKENIZE_DIALECTS[1], TOKENIZE_DIALECTS[0], TOKENIZE_DIALECTS[2])
+    )
     for dialect in dialects:
         answer = _optional_json(endpoint, "POST", dialect.path, dialect.body("Hello", model), timeout_s, api_key)
         if token_list(answer) is not None:
@@ -132,8 +136,7 @@ def token_list(answer: Any) -> list[int] | None:
     return None
 
 
-def _optional_json(endpoint: Endpoint, method: str, path: str, body: Any, timeout_s: float,
-                   api_key: str | None) -> Any:
+def _optional_json(endpoint: Endpoint, method: str, path: str, body: Any, timeout_s: float, api_key: str | None) -> Any:
     """A probe: an HTTP error or a non-JSON answer means 'not offered'; a dead connection still raises."""
     try:
         return request_json(endpoint, method, path, body, timeout_s=timeout_s, api_key=api_key)

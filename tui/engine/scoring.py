@@ -34,8 +34,9 @@ def apply_repeat_penalty(logits: np.ndarray, previous: list[int], penalty: float
     return adjusted
 
 
-def score_position(logits: np.ndarray, chosen: int, position: int, profile: DecodingProfile,
-                   token_text) -> PositionScores:
+def score_position(
+    logits: np.ndarray, chosen: int, position: int, profile: DecodingProfile, token_text
+) -> PositionScores:
     logits = logits.astype(np.float64, copy=False)
     vocab = logits.shape[0]
     temperature = profile.temperature or 1.0
@@ -44,7 +45,7 @@ def score_position(logits: np.ndarray, chosen: int, position: int, profile: Deco
     top = top[np.argsort(-logits[top], kind="stable")]
     kept_k = min(profile.top_k, vocab) if profile.top_k > 0 else vocab
     k_window = min(kept_k, window)
-    lse_k = _lse(logits if kept_k == vocab else np.partition(logits, vocab - kept_k)[vocab - kept_k:])
+    lse_k = _lse(logits if kept_k == vocab else np.partition(logits, vocab - kept_k)[vocab - kept_k :])
     kept_p = kept_k
     if profile.top_p < 1.0:
         cumulative = np.cumsum(np.exp(logits[top[:k_window]] - lse_k))

@@ -3,8 +3,8 @@ tests and screenshots can hand it a fake engine and a temporary config dir."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from textual.app import App
 from textual.screen import Screen
@@ -64,9 +64,12 @@ class ShotglassApp(App[None]):
         state: ChatState
         journal: Journal = NullJournal()
         if settings.history is not None:
-            journal = HistoryJournal(settings.history, lambda: self.engine.info.path,
-                                     lambda: (state.system_prompt, state.pins, state.profile.name),
-                                     self._history_error)
+            journal = HistoryJournal(
+                settings.history,
+                lambda: self.engine.info.path,
+                lambda: (state.system_prompt, state.pins, state.profile.name),
+                self._history_error,
+            )
         state = ChatState(settings.profile, settings.system_prompt, settings.pins, journal)
         resume_id = None
         if settings.history is not None and settings.resume:
@@ -75,8 +78,15 @@ class ShotglassApp(App[None]):
             except UserError as error:  # a busy or broken database: start a new chat and say why
                 self.call_later(self._history_error, str(error))
         services = ChatServices(
-            engine=settings.engine, profiles=settings.profiles, history=settings.history, estimate=settings.estimate,
-            load_model=settings.load_model, scan_models=settings.scan_models, gpu_note=settings.gpu_note,
-            resume_id=resume_id, history_notice=settings.history.notice if settings.history is not None else None,
-            on_engine_changed=self._use_engine)
+            engine=settings.engine,
+            profiles=settings.profiles,
+            history=settings.history,
+            estimate=settings.estimate,
+            load_model=settings.load_model,
+            scan_models=settings.scan_models,
+            gpu_note=settings.gpu_note,
+            resume_id=resume_id,
+            history_notice=settings.history.notice if settings.history is not None else None,
+            on_engine_changed=self._use_engine,
+        )
         return ChatScreen(services, state)

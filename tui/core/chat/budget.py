@@ -6,8 +6,8 @@ segments add up to exactly the number of tokens the engine will evaluate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tui.core.chat.prompt import PromptFormat, PromptParts
 
@@ -62,8 +62,9 @@ class PrefixCounts:
     history_end: int
 
 
-def measure_with_cache(parts: PromptParts, fmt: PromptFormat, count: TokenCounter, n_ctx: int, reserve: int,
-                       cache: PrefixCounts | None) -> tuple[GaugeCounts, PrefixCounts]:
+def measure_with_cache(
+    parts: PromptParts, fmt: PromptFormat, count: TokenCounter, n_ctx: int, reserve: int, cache: PrefixCounts | None
+) -> tuple[GaugeCounts, PrefixCounts]:
     """Like ``measure`` but reuses the system/pins/history counts while only the draft changes."""
     key = (parts.system, parts.instruction, parts.examples, parts.history, parts.input_label, parts.output_label)
     if cache is None or cache.key != key:
@@ -73,6 +74,12 @@ def measure_with_cache(parts: PromptParts, fmt: PromptFormat, count: TokenCounte
         cache = PrefixCounts(key=key, system=system, pins=pins_end - system, history_end=history_end)
     total = count(fmt.render(parts)) if parts.new_message is not None else cache.history_end
     history = cache.history_end - cache.system - cache.pins
-    gauge = GaugeCounts(system=cache.system, pins=cache.pins, history=history,
-                        draft=total - cache.history_end, reserve=reserve, n_ctx=n_ctx)
+    gauge = GaugeCounts(
+        system=cache.system,
+        pins=cache.pins,
+        history=history,
+        draft=total - cache.history_end,
+        reserve=reserve,
+        n_ctx=n_ctx,
+    )
     return gauge, cache

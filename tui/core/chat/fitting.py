@@ -6,8 +6,8 @@ the same prompt for the same chat. Nothing here changes anything: the caller app
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from tui.core.chat.budget import TokenCounter
 from tui.core.chat.conversation import Message
@@ -49,9 +49,16 @@ class RequestPlan:
     """Index of the first message still in the context once this plan is applied."""
 
 
-def fit_request(settings: PromptSettings, profile: DecodingProfile, messages: Sequence[Message],
-                context_start: int, new_message: str, fmt: PromptFormat, count: TokenCounter,
-                n_ctx: int) -> RequestPlan:
+def fit_request(
+    settings: PromptSettings,
+    profile: DecodingProfile,
+    messages: Sequence[Message],
+    context_start: int,
+    new_message: str,
+    fmt: PromptFormat,
+    count: TokenCounter,
+    n_ctx: int,
+) -> RequestPlan:
     """Fit the next request into ``n_ctx``, dropping the oldest half of the history at a time.
 
     Dropping in chunks rather than one turn per request keeps the prompt prefix stable for many turns
@@ -70,9 +77,14 @@ def fit_request(settings: PromptSettings, profile: DecodingProfile, messages: Se
         prompt = fmt.render(parts)
         tokens = count(prompt)
         if tokens + reserve <= n_ctx:
-            return RequestPlan(prompt=prompt, prompt_tokens=tokens, max_new_tokens=reserve,
-                               stop=fmt.stop_strings(parts) + profile.stop,
-                               dropped_messages=start - min(context_start, len(messages)), context_start=start)
+            return RequestPlan(
+                prompt=prompt,
+                prompt_tokens=tokens,
+                max_new_tokens=reserve,
+                stop=fmt.stop_strings(parts) + profile.stop,
+                dropped_messages=start - min(context_start, len(messages)),
+                context_start=start,
+            )
         if not history:
             raise ContextOverflowError(
                 f"the system prompt, pinned examples and this message take {tokens} tokens; with "

@@ -7,7 +7,8 @@ Ids are whatever the journal returns; the state only hands them back.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from tui.core.chat.conversation import ReplyStats
 from tui.core.chat.record import ReplyRecord

@@ -29,8 +29,12 @@ class PromptParts:
     output_label: str | None = None
 
     def upto_system(self) -> "PromptParts":
-        return PromptParts(system=self.system, instruction=self.instruction,
-                           input_label=self.input_label, output_label=self.output_label)
+        return PromptParts(
+            system=self.system,
+            instruction=self.instruction,
+            input_label=self.input_label,
+            output_label=self.output_label,
+        )
 
     def upto_pins(self) -> "PromptParts":
         return replace(self, history=(), new_message=None)
@@ -113,7 +117,7 @@ class CompletionFormat:
         for example in parts.examples:
             chunks.append(f"{input_label}: {example.input.strip()}\n{output_label}: {example.output.strip()}\n\n")
         history = list(parts.history)
-        for index, message in enumerate(history):
+        for _index, message in enumerate(history):
             if message.role is Role.USER:
                 chunks.append(f"{input_label}: {message.text.strip()}\n")
                 chunks.append(f"{output_label}:")

@@ -41,9 +41,15 @@ class ReplyRecord:
 def record_to_bytes(record: ReplyRecord) -> bytes:
     result = asdict(record.result)
     result["finish_reason"] = record.result.finish_reason.value
-    data = {"version": RECORD_VERSION, "prompt": record.prompt, "params": asdict(record.params),
-            "profile": record.profile.to_dict(), "result": result, "model_path": record.model_path,
-            "forced": list(record.forced)}
+    data = {
+        "version": RECORD_VERSION,
+        "prompt": record.prompt,
+        "params": asdict(record.params),
+        "profile": record.profile.to_dict(),
+        "result": result,
+        "model_path": record.model_path,
+        "forced": list(record.forced),
+    }
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), level=6)
 
 
@@ -62,9 +68,13 @@ def record_from_bytes(blob: bytes) -> ReplyRecord | None:
         result = data["result"]
         result["finish_reason"] = FinishReason(result["finish_reason"])
         result["tokens"] = tuple(int(token) for token in result["tokens"])
-        return ReplyRecord(prompt=str(data["prompt"]), params=SamplingParams(**params),
-                           profile=parse_profile(data["profile"], "stored reply"),
-                           result=GenerationResult(**result), model_path=str(data["model_path"]),
-                           forced=tuple(int(token) for token in data["forced"]))
+        return ReplyRecord(
+            prompt=str(data["prompt"]),
+            params=SamplingParams(**params),
+            profile=parse_profile(data["profile"], "stored reply"),
+            result=GenerationResult(**result),
+            model_path=str(data["model_path"]),
+            forced=tuple(int(token) for token in data["forced"]),
+        )
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError, UserError):
         return None

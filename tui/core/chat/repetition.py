@@ -14,8 +14,10 @@ class Loop:
     times: int
 
     def advice(self) -> str:
-        return (f"⟳ this reply repeats “{self.phrase}” {self.times} times: try the low-repetition profile "
-                "(repeat penalty) or a sampling profile")
+        return (
+            f"⟳ this reply repeats “{self.phrase}” {self.times} times: try the low-repetition profile "
+            "(repeat penalty) or a sampling profile"
+        )
 
 
 def find_loop(text: str, min_times: int = 3, sizes: tuple[int, ...] = (2, 3, 4, 5, 6, 8)) -> Loop | None:
@@ -32,12 +34,12 @@ def find_loop(text: str, min_times: int = 3, sizes: tuple[int, ...] = (2, 3, 4, 
         counts: dict[tuple[str, ...], int] = {}
         first: dict[tuple[str, ...], int] = {}
         for start in range(len(words) - size + 1):
-            gram = tuple(words[start:start + size])
+            gram = tuple(words[start : start + size])
             counts[gram] = counts.get(gram, 0) + 1
             first.setdefault(gram, start)
         gram, times = max(counts.items(), key=lambda item: item[1])
         if times >= min_times and sum(len(word) for word in gram) >= 6 and (best is None or times >= best.times):
             start = first[gram]
             # Quote the phrase as the model wrote it (case and spacing), not as it was compared.
-            best = Loop(text[matches[start].start():matches[start + size - 1].end()], times)
+            best = Loop(text[matches[start].start() : matches[start + size - 1].end()], times)
     return best

@@ -38,5 +38,10 @@ class ReplyKind(str, Enum):
 
     @property
     def in_words(self) -> str:
-        return {ReplyKind.CHAT: "reply", ReplyKind.REGENERATE: "regenerated reply", ReplyKind.REPLAY: "replay",
-                ReplyKind.FORK: "fork", ReplyKind.EDIT: "reply to the edit"}[self]
+        return {
+            ReplyKind.CHAT: "reply",
+            ReplyKind.REGENERATE: "regenerated reply",
+            ReplyKind.REPLAY: "replay",
+            ReplyKind.FORK: "fork",
+            ReplyKind.EDIT: "reply to the edit",
+        }[self]

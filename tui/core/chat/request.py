@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 
 from tui.core.chat.conversation import ReplyStats
-from tui.core.profiles.profile import SEED_MAX, DecodingProfile
 from tui.core.chat.fitting import RequestPlan
 from tui.core.contract import GenerationResult, SamplingParams
+from tui.core.profiles.profile import SEED_MAX, DecodingProfile
 
 
 def draw_seed() -> int:

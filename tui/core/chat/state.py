@@ -117,8 +117,13 @@ class ReplyOutcome:
 
 
 class ChatState:
-    def __init__(self, profile: DecodingProfile, system_prompt: str = "", pins: ExampleSet | None = None,
-                 journal: Journal | None = None) -> None:
+    def __init__(
+        self,
+        profile: DecodingProfile,
+        system_prompt: str = "",
+        pins: ExampleSet | None = None,
+        journal: Journal | None = None,
+    ) -> None:
         self._profile = profile
         self._settings = PromptSettings(system_prompt, pins or ExampleSet())
         self._journal: Journal = journal or NullJournal()
@@ -171,7 +176,7 @@ class ChatState:
 
     def parts(self, new_message: str | None = None) -> PromptParts:
         """The prompt as it stands (history in context), with an optional draft as the next message."""
-        return self._settings.parts(self.messages[self._context_start:], new_message)
+        return self._settings.parts(self.messages[self._context_start :], new_message)
 
     def last_record(self) -> ReplyRecord | None:
         if self._turns and self._turns[-1].message.role is Role.ASSISTANT:
@@ -204,15 +209,29 @@ class ChatState:
         if self._pending is not None:
             raise ChatStateError("a reply is still being generated (Esc stops it)")
 
-    def _fit(self, kind: ReplyKind, keep: int, text: str, engine: Engine, profile: DecodingProfile | None = None,
-             **extra: object) -> ReplyPlan:
+    def _fit(
+        self,
+        kind: ReplyKind,
+        keep: int,
+        text: str,
+        engine: Engine,
+        profile: DecodingProfile | None = None,
+        **extra: object,
+    ) -> ReplyPlan:
         profile = profile or self._profile
         history = self.messages[:keep]
-        request = fit_request(self._settings, profile, history, min(self._context_start, keep), text,
-                              engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
+        request = fit_request(
+            self._settings,
+            profile,
+            history,
+            min(self._context_start, keep),
+            text,
+            engine.prompt_format,
+            engine.count_tokens,
+            engine.info.n_ctx,
+        )
         user_text = text if kind.adds_user_message else None
-        return ReplyPlan(kind, keep, user_text, request, sampling_params(profile, request), profile,
-                         **extra)  # type: ignore[arg-type]
+        return ReplyPlan(kind, keep, user_text, request, sampling_params(profile, request), profile, **extra)  # type: ignore[arg-type]
 
     def plan_chat(self, text: str, engine: Engine, profile: DecodingProfile | None = None) -> ReplyPlan:
         """A new message. ``profile`` plans for another profile without switching (the compare view)."""
@@ -244,10 +263,17 @@ class ChatState:
         if record is None:
             raise ChatStateError("there is no reply with a token record to fork")
         forced = record.result.tokens[:position] + (token,)
-        request = RequestPlan(record.prompt, record.result.prompt_tokens, record.params.max_new_tokens,
-                              record.params.stop, 0, self._context_start)
-        return ReplyPlan(ReplyKind.FORK, len(self._turns) - 1, None, request, record.params, record.profile,
-                         forced=forced)
+        request = RequestPlan(
+            record.prompt,
+            record.result.prompt_tokens,
+            record.params.max_new_tokens,
+            record.params.stop,
+            0,
+            self._context_start,
+        )
+        return ReplyPlan(
+            ReplyKind.FORK, len(self._turns) - 1, None, request, record.params, record.profile, forced=forced
+        )
 
     def plan_replay(self) -> ReplyPlan:
         """The last reply's exact prompt, parameters and seed, reusing exactly the prefix the original reused
@@ -260,10 +286,20 @@ class ChatState:
         params = record.params
         if record.result.finish_reason is FinishReason.CANCELLED:
             params = replace(params, max_new_tokens=max(1, record.result.completion_tokens))
-        request = RequestPlan(record.prompt, record.result.prompt_tokens, params.max_new_tokens, params.stop, 0,
-                              self._context_start)
-        return ReplyPlan(ReplyKind.REPLAY, len(self._turns), None, request, params, record.profile,
-                         forced=record.forced, reuse_limit=record.reused_prefix, original=record)
+        request = RequestPlan(
+            record.prompt, record.result.prompt_tokens, params.max_new_tokens, params.stop, 0, self._context_start
+        )
+        return ReplyPlan(
+            ReplyKind.REPLAY,
+            len(self._turns),
+            None,
+            request,
+            params,
+            record.profile,
+            forced=record.forced,
+            reuse_limit=record.reused_prefix,
+            original=record,
+        )
 
     # -- applying -------------------------------------------------------------------------------------
 
@@ -272,7 +308,7 @@ class ChatState:
         self._require_idle()
         kind = plan.kind
         if kind.is_saved:
-            del self._turns[plan.keep:]
+            del self._turns[plan.keep :]
             self._context_start = plan.request.context_start
             if kind is ReplyKind.EDIT:
                 stored = self._journal.edit_user(plan.edit_of, plan.user_text or "")

@@ -36,7 +36,7 @@ class StopScanner:
         else:
             keep = self._holdback(buffer)
             out = buffer[: len(buffer) - keep]
-            self._held = buffer[len(buffer) - keep:]
+            self._held = buffer[len(buffer) - keep :]
         self.emitted += out
         return out
 

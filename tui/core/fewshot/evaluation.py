@@ -41,8 +41,7 @@ class ShotResult:
         return self.correct / self.total if self.total else 0.0
 
     def to_json(self) -> dict:
-        return {"shots": self.shots, "correct": self.correct, "total": self.total,
-                "accuracy": round(self.accuracy, 4)}
+        return {"shots": self.shots, "correct": self.correct, "total": self.total, "accuracy": round(self.accuracy, 4)}
 
 
 def is_correct(reply: str, expected: str) -> bool:
@@ -61,13 +60,17 @@ def read_eval_data(path: Path) -> list[EvalItem]:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise EvalDataError(f"{path}: line {number} is not JSON: {error.msg}") from None
-        if not isinstance(record, dict) or not isinstance(record.get("input"), str) \
-                or not isinstance(record.get("output"), str):
+        if (
+            not isinstance(record, dict)
+            or not isinstance(record.get("input"), str)
+            or not isinstance(record.get("output"), str)
+        ):
             raise EvalDataError(f"{path}: line {number} must be an object with string 'input' and 'output'")
         items.append(EvalItem(record["input"], record["output"]))
     if not items:
-        raise EvalDataError(f"{path}: no data lines; expected JSON lines like "
-                            '{"input": "...", "output": "..."}')
+        raise EvalDataError(
+            f"{path}: no data lines; expected JSON lines like {{\"input\": \"...\", \"output\": \"...\"}}"
+        )
     return items
 
 

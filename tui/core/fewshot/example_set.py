@@ -34,8 +34,10 @@ def _label(source: str, key: str, value: Any) -> str | None:
         return None
     label = _string(source, key, value)
     if not label.strip() or "\n" in label or "\r" in label or len(label) > MAX_LABEL_LENGTH:
-        raise ExampleSetError(f"{source}: key '{key}' = {label!r} must be one line of 1-{MAX_LABEL_LENGTH} "
-                              "characters (it starts each line of the transcript)")
+        raise ExampleSetError(
+            f"{source}: key '{key}' = {label!r} must be one line of 1-{MAX_LABEL_LENGTH} "
+            "characters (it starts each line of the transcript)"
+        )
     return label.strip()
 
 
@@ -60,8 +62,13 @@ def parse_example_set(data: dict[str, Any], source: str) -> ExampleSet:
         enabled = item.get("enabled", True)
         if not isinstance(enabled, bool):
             raise ExampleSetError(f"{where}: key 'enabled' must be true or false")
-        examples.append(Example(input=_string(where, "input", item["input"]),
-                                output=_string(where, "output", item["output"]), enabled=enabled))
+        examples.append(
+            Example(
+                input=_string(where, "input", item["input"]),
+                output=_string(where, "output", item["output"]),
+                enabled=enabled,
+            )
+        )
     return ExampleSet(
         name=_string(source, "name", data.get("name", Path(source).stem)) or "examples",
         instruction=_string(source, "instruction", data.get("instruction", "")),

@@ -10,8 +10,8 @@ from dataclasses import replace
 
 from tui.core.chat.budget import TokenCounter
 from tui.core.chat.conversation import Message, Role
-from tui.core.fewshot.examples import Example, ExampleSet
 from tui.core.chat.prompt import PromptFormat, PromptParts
+from tui.core.fewshot.examples import Example, ExampleSet
 
 MANY_SHOTS = 6
 """Past this many enabled examples, more examples rarely help; fine-tuning is the next step."""
@@ -24,7 +24,7 @@ def toggled(pins: ExampleSet, index: int) -> ExampleSet:
 
 
 def removed(pins: ExampleSet, index: int) -> ExampleSet:
-    return replace(pins, examples=pins.examples[:index] + pins.examples[index + 1:])
+    return replace(pins, examples=pins.examples[:index] + pins.examples[index + 1 :])
 
 
 def moved(pins: ExampleSet, index: int, offset: int) -> ExampleSet:
@@ -58,10 +58,17 @@ def shot_label(pins: ExampleSet) -> str:
 
 def example_costs(pins: ExampleSet, base: PromptParts, fmt: PromptFormat, count: TokenCounter) -> list[int]:
     """Exact tokens each example adds to the prompt when enabled (what toggling it moves the gauge by)."""
+
     def pins_tokens(candidate: ExampleSet) -> int:
-        parts = replace(base, examples=candidate.enabled_examples, history=(), new_message=None,
-                        instruction=candidate.instruction, input_label=candidate.input_label,
-                        output_label=candidate.output_label)
+        parts = replace(
+            base,
+            examples=candidate.enabled_examples,
+            history=(),
+            new_message=None,
+            instruction=candidate.instruction,
+            input_label=candidate.input_label,
+            output_label=candidate.output_label,
+        )
         return count(fmt.render(parts))
 
     current = pins_tokens(pins)

@@ -9,8 +9,9 @@ the chat goes on unsaved for that step.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.chat.record import ReplyRecord, record_from_bytes, record_to_bytes
@@ -28,8 +29,13 @@ T = TypeVar("T")
 
 
 class HistoryJournal:
-    def __init__(self, store: HistoryStore, model_path: Callable[[], str], settings: Callable[[], tuple[str, ExampleSet, str]],
-                 on_error: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        model_path: Callable[[], str],
+        settings: Callable[[], tuple[str, ExampleSet, str]],
+        on_error: Callable[[str], None],
+    ) -> None:
         """``model_path`` and ``settings`` (system prompt, pins, profile name) are read when a conversation is
         created: the chat's first message, not the app's start, decides what it was made with."""
         self.store = store
@@ -56,8 +62,14 @@ class HistoryJournal:
             fingerprint = self._call(model_fingerprint, Path(path)) if path and Path(path).is_file() else ""
             system_prompt, pins, profile = self._settings()
             self._conversation_id = self._call(
-                lambda: self.store.create_conversation(model_path=path, model_fingerprint=fingerprint or "",
-                                                       system_prompt=system_prompt, pins=pins, profile=profile))
+                lambda: self.store.create_conversation(
+                    model_path=path,
+                    model_fingerprint=fingerprint or "",
+                    system_prompt=system_prompt,
+                    pins=pins,
+                    profile=profile,
+                )
+            )
         return self._conversation_id
 
     def open(self, conversation_id: int | None) -> None:
@@ -98,16 +110,21 @@ class HistoryJournal:
 
     def save_settings(self, system_prompt: str, pins: ExampleSet, profile: str) -> None:
         if self._conversation_id is not None:
-            self._call(lambda: self.store.update_conversation(self._conversation_id or 0, system_prompt=system_prompt,
-                                                              pins=pins, profile=profile))
+            self._call(
+                lambda: self.store.update_conversation(
+                    self._conversation_id or 0, system_prompt=system_prompt, pins=pins, profile=profile
+                )
+            )
 
 
 def load_saved_chat(store: HistoryStore, conversation_id: int) -> SavedChat:
     """A stored conversation as the chat state takes it: turns with their ids and reply records."""
     loaded = store.get_conversation(conversation_id)
     records = loaded.records or (None,) * len(loaded.messages)
-    turns = tuple(Turn(message, message_id, _record(message, blob))
-                  for message, message_id, blob in zip(loaded.messages, loaded.message_ids, records))
+    turns = tuple(
+        Turn(message, message_id, _record(message, blob))
+        for message, message_id, blob in zip(loaded.messages, loaded.message_ids, records)
+    )
     info = loaded.info
     return SavedChat(conversation_id, info.system_prompt, info.pins, info.profile, info.model_path, turns)
 

@@ -11,8 +11,10 @@ import re
 from tui.core.chat.conversation import FinishReason, ReplyStats, Role
 from tui.core.history.model import StoredMessage
 
-COLUMNS = ("id, conversation_id, position, role, text, profile, seed, finish_reason, prompt_tokens, "
-           "completion_tokens, evaluated_prompt_tokens, ttft_s, tokens_per_s, created_at, updated_at, superseded_by")
+COLUMNS = (
+    "id, conversation_id, position, role, text, profile, seed, finish_reason, prompt_tokens, "
+    "completion_tokens, evaluated_prompt_tokens, ttft_s, tokens_per_s, created_at, updated_at, superseded_by"
+)
 INSERT = f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
 _ALNUM = re.compile(r"[^\W_]")
@@ -42,21 +44,56 @@ def stats_from_row(row: tuple) -> ReplyStats | None:
     profile, seed, reason, prompt, completion, evaluated, ttft, speed = row[5:13]
     if reason is None:
         return None
-    return ReplyStats(profile=profile or "", seed=seed, finish_reason=FinishReason(reason), prompt_tokens=prompt,
-                      completion_tokens=completion, evaluated_prompt_tokens=evaluated, ttft_s=ttft,
-                      tokens_per_s=speed)
+    return ReplyStats(
+        profile=profile or "",
+        seed=seed,
+        finish_reason=FinishReason(reason),
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        evaluated_prompt_tokens=evaluated,
+        ttft_s=ttft,
+        tokens_per_s=speed,
+    )
 
 
 def stored_from_row(row: tuple) -> StoredMessage:
-    return StoredMessage(id=row[0], conversation_id=row[1], position=row[2], role=Role(row[3]), text=row[4],
-                         profile=row[5], stats=stats_from_row(row), created_at=row[13], updated_at=row[14],
-                         superseded_by=row[15])
+    return StoredMessage(
+        id=row[0],
+        conversation_id=row[1],
+        position=row[2],
+        role=Role(row[3]),
+        text=row[4],
+        profile=row[5],
+        stats=stats_from_row(row),
+        created_at=row[13],
+        updated_at=row[14],
+        superseded_by=row[15],
+    )
 
 
-def message_row(conversation_id: int, position: int, role: Role, text: str, now: float, profile: str | None = None,
-         stats: ReplyStats | None = None, message_id: int | None = None) -> tuple:
-    numbers = ((stats.seed, stats.finish_reason.value, stats.prompt_tokens, stats.completion_tokens,
-                stats.evaluated_prompt_tokens, stats.ttft_s, stats.tokens_per_s) if stats else (None,) * 7)
+def message_row(
+    conversation_id: int,
+    position: int,
+    role: Role,
+    text: str,
+    now: float,
+    profile: str | None = None,
+    stats: ReplyStats | None = None,
+    message_id: int | None = None,
+) -> tuple:
+    numbers = (
+        (
+            stats.seed,
+            stats.finish_reason.value,
+            stats.prompt_tokens,
+            stats.completion_tokens,
+            stats.evaluated_prompt_tokens,
+            stats.ttft_s,
+            stats.tokens_per_s,
+        )
+        if stats
+        else (None,) * 7
+    )
     return (message_id, conversation_id, position, role.value, text, profile, *numbers, now, now)
 
 

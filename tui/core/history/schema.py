@@ -108,8 +108,9 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     latest = len(MIGRATIONS)
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > latest:
-        raise HistoryError(f"{path} has history schema {version}; this shotglass knows up to {latest}: "
-                           "upgrade shotglass")
+        raise HistoryError(
+            f"{path} has history schema {version}; this shotglass knows up to {latest}: upgrade shotglass"
+        )
     if version == latest:
         return
     db.execute("BEGIN IMMEDIATE")
@@ -181,8 +182,9 @@ def open_database(path: Path) -> tuple[sqlite3.Connection, str | None]:
         aside = move_aside(path)
     except FileNotFoundError:  # another shotglass moved it aside first
         aside = None
-    notice = (f"the history database was unreadable ({reason}); "
-              + (f"moved it to {aside} and started a fresh one" if aside else "started a fresh one"))
+    notice = f"the history database was unreadable ({reason}); " + (
+        f"moved it to {aside} and started a fresh one" if aside else "started a fresh one"
+    )
     try:
         return _open_checked(path), notice
     except sqlite3.DatabaseError as error:

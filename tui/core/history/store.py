@@ -15,22 +15,52 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.fewshot.examples import ExampleSet
-from tui.core.history.transfer import default_title, parse_conversation, read_json_file, to_json, to_markdown
-from tui.core.history.model import (Branch, ConversationInfo, ConversationSummary, HistoryError, LoadedConversation,
-                                    SearchHit, StoredMessage, model_fingerprint, pins_from_dict, pins_to_dict)
-from tui.core.history.rows import (COLUMNS, INSERT, fts_query, is_dead_reply, message_row, stats_from_row,
-                                   stored_from_row)
+from tui.core.history.model import (
+    Branch,
+    ConversationInfo,
+    ConversationSummary,
+    HistoryError,
+    LoadedConversation,
+    SearchHit,
+    StoredMessage,
+    model_fingerprint,
+    pins_from_dict,
+    pins_to_dict,
+)
+from tui.core.history.rows import (
+    COLUMNS,
+    INSERT,
+    fts_query,
+    is_dead_reply,
+    message_row,
+    stats_from_row,
+    stored_from_row,
+)
 from tui.core.history.schema import open_database
+from tui.core.history.transfer import default_title, parse_conversation, read_json_file, to_json, to_markdown
 from tui.core.paths import AppPaths
 
-__all__ = ["HISTORY_FILE", "Branch", "ConversationInfo", "ConversationSummary", "HistoryError", "HistoryStore",
-           "LoadedConversation", "SearchHit", "StoredMessage", "fts_query", "history_path", "model_fingerprint"]
+__all__ = [
+    "HISTORY_FILE",
+    "Branch",
+    "ConversationInfo",
+    "ConversationSummary",
+    "HistoryError",
+    "HistoryStore",
+    "LoadedConversation",
+    "SearchHit",
+    "StoredMessage",
+    "fts_query",
+    "history_path",
+    "model_fingerprint",
+]
 
 HISTORY_FILE = "history.sqlite3"
 
@@ -103,8 +133,10 @@ class HistoryStore:
 
     @staticmethod
     def _next_position(db: sqlite3.Connection, conversation_id: int) -> int:
-        return db.execute("SELECT coalesce(max(position), -1) + 1 FROM messages WHERE conversation_id = ? "
-                          "AND superseded_by IS NULL", (conversation_id,)).fetchone()[0]
+        return db.execute(
+            "SELECT coalesce(max(position), -1) + 1 FROM messages WHERE conversation_id = ? AND superseded_by IS NULL",
+            (conversation_id,),
+        ).fetchone()[0]
 
     @staticmethod
     def _supersede_from(db: sqlite3.Connection, conversation_id: int, position: int) -> int:
@@ -114,8 +146,11 @@ class HistoryStore:
         keeps the link to what replaced it, which is how old branches are found again.
         """
         new_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
-        db.execute("UPDATE messages SET superseded_by = ? WHERE conversation_id = ? AND superseded_by IS NULL "
-                   "AND position >= ?", (new_id, conversation_id, position))
+        db.execute(
+            "UPDATE messages SET superseded_by = ? WHERE conversation_id = ? AND superseded_by IS NULL "
+            "AND position >= ?",
+            (new_id, conversation_id, position),
+        )
         return new_id
 
     @staticmethod
@@ -125,36 +160,77 @@ class HistoryStore:
     # Conversations
 
     @staticmethod
-    def _insert_conversation(db: sqlite3.Connection, created: float, updated: float, title: str, model_path: str,
-                             model_fingerprint: str, system_prompt: str, pins: ExampleSet, profile: str) -> int:
+    def _insert_conversation(
+        db: sqlite3.Connection,
+        created: float,
+        updated: float,
+        title: str,
+        model_path: str,
+        model_fingerprint: str,
+        system_prompt: str,
+        pins: ExampleSet,
+        profile: str,
+    ) -> int:
         return db.execute(
             "INSERT INTO conversations (id, title, created_at, updated_at, model_path, model_fingerprint, "
             "system_prompt, pins_json, profile) VALUES ((SELECT max(coalesce(max(c.id), 0), (SELECT value FROM "
             "id_high_water WHERE name = 'conversations')) + 1 FROM conversations c), ?, ?, ?, ?, ?, ?, ?, ?)",
-            (" ".join(title.split()), created, updated, model_path, model_fingerprint, system_prompt,
-             json.dumps(pins_to_dict(pins)), profile)).lastrowid
+            (
+                " ".join(title.split()),
+                created,
+                updated,
+                model_path,
+                model_fingerprint,
+                system_prompt,
+                json.dumps(pins_to_dict(pins)),
+                profile,
+            ),
+        ).lastrowid
 
-    def create_conversation(self, *, title: str = "", model_path: str | Path = "", model_fingerprint: str = "",
-                            system_prompt: str = "", pins: ExampleSet | None = None, profile: str = "") -> int:
+    def create_conversation(
+        self,
+        *,
+        title: str = "",
+        model_path: str | Path = "",
+        model_fingerprint: str = "",
+        system_prompt: str = "",
+        pins: ExampleSet | None = None,
+        profile: str = "",
+    ) -> int:
         """A new, empty chat. Left untitled, it takes its title from its first message."""
         now = time.time()
         with self._write() as db:
-            return self._insert_conversation(db, now, now, title, str(model_path), model_fingerprint, system_prompt,
-                                             pins or ExampleSet(), profile)
+            return self._insert_conversation(
+                db, now, now, title, str(model_path), model_fingerprint, system_prompt, pins or ExampleSet(), profile
+            )
 
-    def update_conversation(self, conversation_id: int, *, system_prompt: str | None = None,
-                            pins: ExampleSet | None = None, profile: str | None = None,
-                            model_path: str | Path | None = None, model_fingerprint: str | None = None) -> None:
+    def update_conversation(
+        self,
+        conversation_id: int,
+        *,
+        system_prompt: str | None = None,
+        pins: ExampleSet | None = None,
+        profile: str | None = None,
+        model_path: str | Path | None = None,
+        model_fingerprint: str | None = None,
+    ) -> None:
         """Record a changed setting so a resumed chat comes back exactly as it was left."""
-        changes = {"system_prompt": system_prompt, "profile": profile, "model_fingerprint": model_fingerprint,
-                   "model_path": None if model_path is None else str(model_path),
-                   "pins_json": None if pins is None else json.dumps(pins_to_dict(pins))}
+        changes = {
+            "system_prompt": system_prompt,
+            "profile": profile,
+            "model_fingerprint": model_fingerprint,
+            "model_path": None if model_path is None else str(model_path),
+            "pins_json": None if pins is None else json.dumps(pins_to_dict(pins)),
+        }
         changes = {key: value for key, value in changes.items() if value is not None}
         with self._write() as db:
             self._require(db, conversation_id)
             if changes:
-                db.execute(f"UPDATE conversations SET {', '.join(f'{key} = ?' for key in changes)}, updated_at = ? "
-                           "WHERE id = ?", (*changes.values(), time.time(), conversation_id))
+                db.execute(
+                    f"UPDATE conversations SET {', '.join(f'{key} = ?' for key in changes)}, updated_at = ? "
+                    "WHERE id = ?",
+                    (*changes.values(), time.time(), conversation_id),
+                )
 
     def rename(self, conversation_id: int, title: str) -> None:
         title = " ".join(title.split())
@@ -175,7 +251,9 @@ class HistoryStore:
         rows = self._read(
             "SELECT c.id, c.title, c.created_at, c.updated_at, c.model_path, c.profile, (SELECT count(*) FROM "
             "messages m WHERE m.conversation_id = c.id AND m.superseded_by IS NULL) FROM conversations c "
-            "ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?", (limit, offset))
+            "ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
         return [ConversationSummary(*row) for row in rows]
 
     def last_conversation_id(self) -> int | None:
@@ -183,8 +261,11 @@ class HistoryStore:
         return rows[0][0] if rows else None
 
     def conversation_info(self, conversation_id: int) -> ConversationInfo:
-        rows = self._read("SELECT id, title, created_at, updated_at, model_path, model_fingerprint, system_prompt, "
-                          "pins_json, profile FROM conversations WHERE id = ?", (conversation_id,))
+        rows = self._read(
+            "SELECT id, title, created_at, updated_at, model_path, model_fingerprint, system_prompt, "
+            "pins_json, profile FROM conversations WHERE id = ?",
+            (conversation_id,),
+        )
         if not rows:
             raise HistoryError(f"no conversation with id {conversation_id}")
         row = rows[0]
@@ -195,26 +276,44 @@ class HistoryStore:
         """The active path, ready for ``ChatSession.messages``. A reply killed before its first token is left out."""
         with self._snapshot():
             info = self.conversation_info(conversation_id)
-            rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL "
-                              "ORDER BY position", (conversation_id,))
+            rows = self._read(
+                f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
+                (conversation_id,),
+            )
             alive = {row[0] for row in rows if not is_dead_reply(row)}
-            records = dict(self._read("SELECT id, record FROM messages WHERE conversation_id = ? AND superseded_by "
-                                      "IS NULL AND record IS NOT NULL", (conversation_id,)))
+            records = dict(
+                self._read(
+                    "SELECT id, record FROM messages WHERE conversation_id = ? AND superseded_by "
+                    "IS NULL AND record IS NOT NULL",
+                    (conversation_id,),
+                )
+            )
         rows = [row for row in rows if row[0] in alive]
         messages = tuple(Message(Role(row[3]), row[4], stats_from_row(row)) for row in rows)
-        return LoadedConversation(info=info, messages=messages, message_ids=tuple(row[0] for row in rows),
-                                  records=tuple(records.get(row[0]) for row in rows))
+        return LoadedConversation(
+            info=info,
+            messages=messages,
+            message_ids=tuple(row[0] for row in rows),
+            records=tuple(records.get(row[0]) for row in rows),
+        )
 
     def active_messages(self, conversation_id: int) -> list[StoredMessage]:
         """The active path with ids, timestamps and the unfinished reply rows included."""
-        return [stored_from_row(row) for row in self._read(
-            f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
-            (conversation_id,))]
+        return [
+            stored_from_row(row)
+            for row in self._read(
+                f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
+                (conversation_id,),
+            )
+        ]
 
     def old_branches(self, conversation_id: int) -> tuple[Branch, ...]:
         """Every superseded tail, oldest replacement first, each in position order."""
-        rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
-                          "ORDER BY superseded_by, position", (conversation_id,))
+        rows = self._read(
+            f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
+            "ORDER BY superseded_by, position",
+            (conversation_id,),
+        )
         branches: dict[int, list[StoredMessage]] = {}
         for row in rows:
             branches.setdefault(row[15], []).append(stored_from_row(row))
@@ -235,8 +334,11 @@ class HistoryStore:
             self._require(db, conversation_id)
             row = message_row(conversation_id, self._next_position(db, conversation_id), Role.USER, text, now)
             message_id = db.execute(INSERT, row).lastrowid
-            db.execute("UPDATE conversations SET updated_at = ?, title = CASE title WHEN '' THEN ? ELSE title END "
-                       "WHERE id = ?", (now, default_title(text), conversation_id))
+            db.execute(
+                "UPDATE conversations SET updated_at = ?, title = CASE title WHEN '' THEN ? ELSE title END "
+                "WHERE id = ?",
+                (now, default_title(text), conversation_id),
+            )
             return message_id
 
     def start_reply(self, conversation_id: int, profile: str) -> int:
@@ -255,7 +357,9 @@ class HistoryStore:
             try:
                 cursor = self._db.execute(
                     "UPDATE messages SET text = ?, updated_at = ? WHERE id = ? AND role = 'assistant' AND "
-                    "finish_reason IS NULL", (text, time.time(), message_id))
+                    "finish_reason IS NULL",
+                    (text, time.time(), message_id),
+                )
             except sqlite3.DatabaseError as error:
                 raise HistoryError(f"history database {self.path}: {error}") from None
         if cursor.rowcount != 1:
@@ -271,20 +375,36 @@ class HistoryStore:
                 "UPDATE messages SET text = ?, profile = ?, seed = ?, finish_reason = ?, prompt_tokens = ?, "
                 "completion_tokens = ?, evaluated_prompt_tokens = ?, ttft_s = ?, tokens_per_s = ?, updated_at = ?, "
                 "record = ? WHERE id = ? AND role = 'assistant'",
-                (text, stats.profile, stats.seed, stats.finish_reason.value, stats.prompt_tokens,
-                 stats.completion_tokens, stats.evaluated_prompt_tokens, stats.ttft_s, stats.tokens_per_s, now,
-                 record, message_id))
+                (
+                    text,
+                    stats.profile,
+                    stats.seed,
+                    stats.finish_reason.value,
+                    stats.prompt_tokens,
+                    stats.completion_tokens,
+                    stats.evaluated_prompt_tokens,
+                    stats.ttft_s,
+                    stats.tokens_per_s,
+                    now,
+                    record,
+                    message_id,
+                ),
+            )
             if cursor.rowcount != 1:
                 raise HistoryError(f"message {message_id} is not a reply")
-            db.execute("UPDATE conversations SET updated_at = ?, profile = ? WHERE id = "
-                       "(SELECT conversation_id FROM messages WHERE id = ?)", (now, stats.profile, message_id))
+            db.execute(
+                "UPDATE conversations SET updated_at = ?, profile = ? WHERE id = "
+                "(SELECT conversation_id FROM messages WHERE id = ?)",
+                (now, stats.profile, message_id),
+            )
 
     def edit_user_message(self, message_id: int, new_text: str) -> int:
         """Replace a user message and retire everything after it; the old branch stays, linked to the new id."""
         now = time.time()
         with self._write() as db:
-            row = db.execute("SELECT conversation_id, position, role, superseded_by, text FROM messages WHERE id = ?",
-                             (message_id,)).fetchone()
+            row = db.execute(
+                "SELECT conversation_id, position, role, superseded_by, text FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
             if row is None:
                 raise HistoryError(f"no message with id {message_id}")
             conversation_id, position, role, superseded_by, old_text = row
@@ -296,8 +416,10 @@ class HistoryStore:
             db.execute(INSERT, message_row(conversation_id, position, Role.USER, new_text, now, message_id=new_id))
             self._touch(db, conversation_id, now)
             # A title still derived from the old text follows the edit; one the user chose stays.
-            db.execute("UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
-                       (default_title(new_text), conversation_id, default_title(old_text)))
+            db.execute(
+                "UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
+                (default_title(new_text), conversation_id, default_title(old_text)),
+            )
             return new_id
 
     def replace_last_reply(self, conversation_id: int, profile: str) -> int:
@@ -309,8 +431,11 @@ class HistoryStore:
         now = time.time()
         with self._write() as db:
             self._require(db, conversation_id)
-            last = db.execute("SELECT position, role FROM messages WHERE conversation_id = ? AND superseded_by "
-                              "IS NULL ORDER BY position DESC LIMIT 1", (conversation_id,)).fetchone()
+            last = db.execute(
+                "SELECT position, role FROM messages WHERE conversation_id = ? AND superseded_by "
+                "IS NULL ORDER BY position DESC LIMIT 1",
+                (conversation_id,),
+            ).fetchone()
             if last is None:
                 raise HistoryError(f"conversation {conversation_id} has no messages: there is no reply to regenerate")
             position, role = last
@@ -318,8 +443,9 @@ class HistoryStore:
                 new_id: int | None = self._supersede_from(db, conversation_id, position)
             else:
                 position, new_id = position + 1, None
-            message_id = db.execute(INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile,
-                                                  message_id=new_id)).lastrowid
+            message_id = db.execute(
+                INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile, message_id=new_id)
+            ).lastrowid
             self._touch(db, conversation_id, now)
             return message_id
 
@@ -335,7 +461,8 @@ class HistoryStore:
             "c.updated_at FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN conversations c ON c.id = m.conversation_id "
             "WHERE messages_fts MATCH ? AND m.superseded_by IS NULL ORDER BY messages_fts.rank LIMIT ?",
-            (mark[0], mark[1], match, limit))
+            (mark[0], mark[1], match, limit),
+        )
         return [SearchHit(row[0], row[1], row[2], Role(row[3]), row[4], row[5]) for row in rows]
 
     def export_markdown(self, conversation_id: int) -> str:
@@ -352,13 +479,31 @@ class HistoryStore:
         now = time.time()
         with self._write() as db:
             conversation_id = self._insert_conversation(
-                db, now if conversation.created_at is None else conversation.created_at, now, conversation.title,
-                conversation.model_path, conversation.model_fingerprint, conversation.system_prompt,
-                conversation.pins, conversation.profile)
-            db.executemany(INSERT, [
-                message_row(conversation_id, position, message.role, message.text,
-                            now if message.created_at is None else message.created_at, message.profile, message.stats)
-                for position, message in enumerate(conversation.messages)])
+                db,
+                now if conversation.created_at is None else conversation.created_at,
+                now,
+                conversation.title,
+                conversation.model_path,
+                conversation.model_fingerprint,
+                conversation.system_prompt,
+                conversation.pins,
+                conversation.profile,
+            )
+            db.executemany(
+                INSERT,
+                [
+                    message_row(
+                        conversation_id,
+                        position,
+                        message.role,
+                        message.text,
+                        now if message.created_at is None else message.created_at,
+                        message.profile,
+                        message.stats,
+                    )
+                    for position, message in enumerate(conversation.messages)
+                ],
+            )
             return conversation_id
 
     def import_file(self, path: Path) -> int:

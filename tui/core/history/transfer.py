@@ -16,15 +16,29 @@ from typing import Any
 
 from tui.core.chat.conversation import FinishReason, ReplyStats, Role
 from tui.core.fewshot.examples import ExampleSet
+from tui.core.history.model import (
+    ConversationInfo,
+    HistoryError,
+    StoredMessage,
+    from_iso,
+    iso,
+    pins_from_dict,
+    pins_to_dict,
+)
 from tui.core.text_files import read_bounded_text
-from tui.core.history.model import (ConversationInfo, HistoryError, StoredMessage, from_iso, iso, pins_from_dict,
-                                    pins_to_dict)
 
 FORMAT = "shotglass.conversation"
 VERSION = 1
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
-_STATS_KEYS = ("seed", "finish_reason", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens",
-               "ttft_s", "tokens_per_s")
+_STATS_KEYS = (
+    "seed",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "evaluated_prompt_tokens",
+    "ttft_s",
+    "tokens_per_s",
+)
 _TOP_KEYS = {"messages", "metadata"}
 _MESSAGE_KEYS = {"role", "content"}
 _METADATA_KEYS = {"format", "version", "title", "created_at", "updated_at", "model", "profile", "pins", "messages"}
@@ -70,15 +84,19 @@ def to_markdown(info: ConversationInfo, messages: list[StoredMessage]) -> str:
         lines += ["", "## System prompt", "", *(f"> {line}".rstrip() for line in info.system_prompt.splitlines())]
     pins = info.pins
     if pins.examples or pins.instruction:
-        lines += ["", f"## Pinned examples: {pins.name} ({len(pins.enabled_examples)} of {len(pins.examples)} "
-                      "enabled)", ""]
+        lines += [
+            "",
+            f"## Pinned examples: {pins.name} ({len(pins.enabled_examples)} of {len(pins.examples)} enabled)",
+            "",
+        ]
         if pins.instruction:
             lines += [f"Instruction: {pins.instruction}", ""]
         given, taken = pins.input_label or "Input", pins.output_label or "Output"
         for number, example in enumerate(pins.examples, start=1):
             off = "" if example.enabled else " (disabled)"
-            lines.append(f"{number}. **{given}:** {_one_line(example.input)} → **{taken}:** "
-                         f"{_one_line(example.output)}{off}")
+            lines.append(
+                f"{number}. **{given}:** {_one_line(example.input)} → **{taken}:** {_one_line(example.output)}{off}"
+            )
     lines += ["", "## Conversation"]
     for stored in messages:
         lines += ["", f"### {stored.role.value.capitalize()}", "", stored.text or "(empty)"]
@@ -96,10 +114,15 @@ def _message_metadata(stored: StoredMessage) -> dict[str, Any]:
         meta["profile"] = stored.profile
     if stored.stats is not None:
         stats = stored.stats
-        meta.update(seed=stats.seed, finish_reason=stats.finish_reason.value, prompt_tokens=stats.prompt_tokens,
-                    completion_tokens=stats.completion_tokens,
-                    evaluated_prompt_tokens=stats.evaluated_prompt_tokens, ttft_s=stats.ttft_s,
-                    tokens_per_s=stats.tokens_per_s)
+        meta.update(
+            seed=stats.seed,
+            finish_reason=stats.finish_reason.value,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            evaluated_prompt_tokens=stats.evaluated_prompt_tokens,
+            ttft_s=stats.ttft_s,
+            tokens_per_s=stats.tokens_per_s,
+        )
     return meta
 
 
@@ -112,10 +135,17 @@ def to_json(info: ConversationInfo, messages: list[StoredMessage]) -> dict[str, 
     for stored in messages:
         chat.append({"role": stored.role.value, "content": stored.text})
         per_message.append(_message_metadata(stored))
-    metadata = {"format": FORMAT, "version": VERSION, "title": info.title, "created_at": iso(info.created_at),
-                "updated_at": iso(info.updated_at),
-                "model": {"path": info.model_path, "fingerprint": info.model_fingerprint},
-                "profile": info.profile, "pins": pins_to_dict(info.pins), "messages": per_message}
+    metadata = {
+        "format": FORMAT,
+        "version": VERSION,
+        "title": info.title,
+        "created_at": iso(info.created_at),
+        "updated_at": iso(info.updated_at),
+        "model": {"path": info.model_path, "fingerprint": info.model_fingerprint},
+        "profile": info.profile,
+        "pins": pins_to_dict(info.pins),
+        "messages": per_message,
+    }
     return {"messages": chat, "metadata": metadata}
 
 
@@ -155,13 +185,13 @@ class _Checker:
         try:
             return from_iso(self.text(value, where))
         except ValueError:
-            raise self.fail(where, f"must be an ISO 8601 time like 2024-05-01T12:00:00+00:00, got {value!r}"
-                            ) from None
+            raise self.fail(where, f"must be an ISO 8601 time like 2024-05-01T12:00:00+00:00, got {value!r}") from None
 
 
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(
-        type(value), "a number")
+        type(value), "a number"
+    )
 
 
 def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | None) -> ReplyStats | None:
@@ -170,21 +200,32 @@ def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | Non
         return None
     missing = [key for key in _STATS_KEYS if key not in meta]
     if missing or profile is None:
-        raise check.fail(where, f"has reply stats but lacks '{(missing or ['profile'])[0]}' "
-                                f"(stats need profile, {', '.join(_STATS_KEYS)})")
+        raise check.fail(
+            where,
+            f"has reply stats but lacks '{(missing or ['profile'])[0]}' (stats need profile, {', '.join(_STATS_KEYS)})",
+        )
     try:
         reason = FinishReason(meta["finish_reason"])
     except ValueError:
-        raise check.fail(f"{where}.finish_reason", f"must be one of {', '.join(r.value for r in FinishReason)}, "
-                                                  f"got {json.dumps(meta['finish_reason'])}") from None
+        raise check.fail(
+            f"{where}.finish_reason",
+            f"must be one of {', '.join(r.value for r in FinishReason)}, got {json.dumps(meta['finish_reason'])}",
+        ) from None
     seed = meta["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise check.fail(f"{where}.seed", f"must be an integer, got {json.dumps(seed)}")
-    counts = {key: check.count(meta[key], f"{where}.{key}")
-              for key in ("prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")}
-    return ReplyStats(profile=profile, seed=seed, finish_reason=reason, **counts,
-                      ttft_s=check.number(meta["ttft_s"], f"{where}.ttft_s"),
-                      tokens_per_s=check.number(meta["tokens_per_s"], f"{where}.tokens_per_s"))
+    counts = {
+        key: check.count(meta[key], f"{where}.{key}")
+        for key in ("prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
+    }
+    return ReplyStats(
+        profile=profile,
+        seed=seed,
+        finish_reason=reason,
+        **counts,
+        ttft_s=check.number(meta["ttft_s"], f"{where}.ttft_s"),
+        tokens_per_s=check.number(meta["tokens_per_s"], f"{where}.tokens_per_s"),
+    )
 
 
 def parse_conversation(data: Any, source: str) -> ImportedConversation:
@@ -195,15 +236,20 @@ def parse_conversation(data: Any, source: str) -> ImportedConversation:
     check.obj(data, "the top level", _TOP_KEYS)
     chat = data.get("messages")
     if not isinstance(chat, list):
-        raise check.fail("'messages'", "must be an array of {role, content} objects" if "messages" in data else
-                         "is missing (expected an array of {role, content} objects)")
+        raise check.fail(
+            "'messages'",
+            "must be an array of {role, content} objects"
+            if "messages" in data
+            else "is missing (expected an array of {role, content} objects)",
+        )
     meta = check.obj(data.get("metadata", {}), "metadata", _METADATA_KEYS)
     if meta.get("format", FORMAT) != FORMAT:
         raise check.fail("metadata.format", f"must be '{FORMAT}', got {json.dumps(meta['format'])}")
     version = meta.get("version", VERSION)
     if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
-        raise check.fail("metadata.version", f"must be 1 to {VERSION} (a newer shotglass wrote it?), got "
-                                             f"{json.dumps(version)}")
+        raise check.fail(
+            "metadata.version", f"must be 1 to {VERSION} (a newer shotglass wrote it?), got {json.dumps(version)}"
+        )
     per_message = meta.get("messages", [None] * len(chat))
     if not isinstance(per_message, list) or len(per_message) != len(chat):
         raise check.fail("metadata.messages", f"must be an array as long as 'messages' ({len(chat)} items)")
@@ -254,7 +300,7 @@ def parse_conversation(data: Any, source: str) -> ImportedConversation:
 def default_title(text: str, width: int = 60) -> str:
     """A conversation's title until it is renamed: the first line of its first message, shortened."""
     line = _one_line(text)
-    return line if len(line) <= width else line[:width - 1].rstrip() + "…"
+    return line if len(line) <= width else line[: width - 1].rstrip() + "…"
 
 
 def read_json_file(path: Path) -> Any:

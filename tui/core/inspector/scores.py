@@ -75,10 +75,18 @@ def analyze(scores: PositionScores, profile: DecodingProfile) -> list[CandidateR
             final = 1.0
         else:
             final = math.exp(logit / temperature - scores.lse_survivors_at_temperature)
-        rows.append(CandidateRow(
-            token=token, text=text, rank=rank, raw_p=math.exp(logit - scores.lse),
-            temperature_p=math.exp(logit / temperature - scores.lse_at_temperature),
-            cut_by=reason, final_p=final, chosen=token == scores.chosen))
+        rows.append(
+            CandidateRow(
+                token=token,
+                text=text,
+                rank=rank,
+                raw_p=math.exp(logit - scores.lse),
+                temperature_p=math.exp(logit / temperature - scores.lse_at_temperature),
+                cut_by=reason,
+                final_p=final,
+                chosen=token == scores.chosen,
+            )
+        )
     return rows
 
 

@@ -12,14 +12,20 @@ from __future__ import annotations
 import errno
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tui.core.errors import ModelError
 from tui.core.models.gguf import read_gguf_info
 from tui.core.models.sources import (
-    Candidate, ScanSource, SkippedFile, SourceKind, find_candidates, is_later_split_part,
+    Candidate,
+    ScanSource,
+    SkippedFile,
+    SourceKind,
+    find_candidates,
+    is_later_split_part,
 )
 
 __all__ = ["ModelEntry", "SkippedFile", "scan_models", "model_entries", "skipped_files", "result_to_json"]
@@ -110,16 +116,16 @@ def _describe(found: Candidate, real: Path) -> ModelEntry | SkippedFile:
     if architecture in _NOT_MODELS:
         return SkippedFile(found.path, _NOT_MODELS[architecture], found.source)
     if info.metadata.get("general.type") == "adapter":
-        return SkippedFile(found.path, "a LoRA adapter, applied to a base model, not a model on its own",
-                           found.source)
+        return SkippedFile(found.path, "a LoRA adapter, applied to a base model, not a model on its own", found.source)
     size, parts = info.size_bytes, 1
     split = _SPLIT_FIRST.match(found.path.name)
     if split:
         parts = int(split["count"])
         sizes = _part_sizes(found.path, split["stem"], parts)
         if len(sizes) < parts:
-            return SkippedFile(found.path, f"split model with only {len(sizes)} of its {parts} parts present",
-                               found.source)
+            return SkippedFile(
+                found.path, f"split model with only {len(sizes)} of its {parts} parts present", found.source
+            )
         size = sum(sizes)
     label = info.metadata.get("general.size_label")
     return ModelEntry(
@@ -149,8 +155,12 @@ def _part_sizes(first: Path, stem: str, count: int) -> list[int]:
 def result_to_json(item: ModelEntry | SkippedFile) -> dict[str, Any]:
     """One object per line of the list; ``kind`` tells models from skipped files."""
     if isinstance(item, SkippedFile):
-        return {"kind": "skipped", "path": str(item.path), "reason": item.reason,
-                "source": item.source.value if item.source else None}
+        return {
+            "kind": "skipped",
+            "path": str(item.path),
+            "reason": item.reason,
+            "source": item.source.value if item.source else None,
+        }
     return {
         "kind": "model",
         "name": item.name,

@@ -15,10 +15,10 @@ import os
 import re
 import stat
 import tomllib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 from tui.core.errors import UserError
 
@@ -64,8 +64,13 @@ class SkippedFile:
     source: SourceKind | None = None
 
 
-def default_sources(embedded: Path | None, folders: Sequence[Path] = (), *,
-                    env: Mapping[str, str] | None = None, home: Path | None = None) -> list[ScanSource]:
+def default_sources(
+    embedded: Path | None,
+    folders: Sequence[Path] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> list[ScanSource]:
     """Every place to look, in the order the list shows them (first one wins when a file is found twice)."""
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
@@ -116,6 +121,7 @@ def read_folder_config(config_dir: Path) -> tuple[Path, ...]:
 
 # -- finders --------------------------------------------------------------------------------------------
 
+
 def find_candidates(source: ScanSource) -> Iterator[Candidate | SkippedFile]:
     finder = {
         SourceKind.EMBEDDED: _find_embedded,
@@ -165,8 +171,10 @@ def _find_huggingface(source: ScanSource) -> Iterator[Candidate | SkippedFile]:
     """
     try:
         with os.scandir(source.root) as listing:
-            repos = sorted((entry for entry in listing if entry.name.startswith("models--") and entry.is_dir()),
-                           key=lambda entry: entry.name)
+            repos = sorted(
+                (entry for entry in listing if entry.name.startswith("models--") and entry.is_dir()),
+                key=lambda entry: entry.name,
+            )
     except OSError as error:
         yield SkippedFile(source.root, _os_reason(error, "cannot list folder"), source.kind)
         return
@@ -240,8 +248,11 @@ def _ollama_model_blob(manifest: Path, blobs: Path) -> Path | str:
     layers = data.get("layers") if isinstance(data, dict) else None
     if not isinstance(layers, list):
         return "no 'layers' list"
-    digests = [layer.get("digest") for layer in layers
-               if isinstance(layer, dict) and layer.get("mediaType") == OLLAMA_MODEL_LAYER]
+    digests = [
+        layer.get("digest")
+        for layer in layers
+        if isinstance(layer, dict) and layer.get("mediaType") == OLLAMA_MODEL_LAYER
+    ]
     if not digests:
         return f"no layer of type {OLLAMA_MODEL_LAYER}"
     digest = digests[0]
@@ -254,6 +265,7 @@ def _ollama_model_blob(manifest: Path, blobs: Path) -> Path | str:
 
 
 # -- walking ----------------------------------------------------------------------------------------------
+
 
 def walk_files(root: Path, kind: SourceKind, suffix: str | None = None) -> Iterator[Path | SkippedFile]:
     """Files below ``root`` (following symlinks), depth-first in name order.
@@ -271,8 +283,14 @@ def walk_files(root: Path, kind: SourceKind, suffix: str | None = None) -> Itera
     yield from _walk(root, kind, suffix, visited, ((info.st_dev, info.st_ino),), 0)
 
 
-def _walk(folder: Path, kind: SourceKind, suffix: str | None, visited: set[tuple[int, int]],
-          ancestors: tuple[tuple[int, int], ...], depth: int) -> Iterator[Path | SkippedFile]:
+def _walk(
+    folder: Path,
+    kind: SourceKind,
+    suffix: str | None,
+    visited: set[tuple[int, int]],
+    ancestors: tuple[tuple[int, int], ...],
+    depth: int,
+) -> Iterator[Path | SkippedFile]:
     visited.add(ancestors[-1])
     try:
         with os.scandir(folder) as listing:

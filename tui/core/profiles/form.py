@@ -10,8 +10,18 @@ from typing import Any
 from tui.core.errors import ProfileError
 from tui.core.profiles.profile import DecodingProfile, parse_profile
 
-FORM_FIELDS = ("name", "description", "max_new_tokens", "temperature", "top_k", "top_p", "min_p",
-               "repeat_penalty", "seed", "stop")
+FORM_FIELDS = (
+    "name",
+    "description",
+    "max_new_tokens",
+    "temperature",
+    "top_k",
+    "top_p",
+    "min_p",
+    "repeat_penalty",
+    "seed",
+    "stop",
+)
 _INTS = {"max_new_tokens", "top_k", "seed"}
 _FLOATS = {"temperature", "top_p", "min_p", "repeat_penalty"}
 

@@ -32,13 +32,13 @@ PARAMETER_HELP: dict[str, str] = {
     "description": "When to use this profile, in a sentence.",
     "max_new_tokens": "Upper bound on the reply length; a reply can end earlier at end of sequence or a stop string.",
     "temperature": "Divides the logits before softmax: below 1 sharpens the distribution, above 1 flattens it; "
-                   "0 = greedy, always the most probable token.",
+    "0 = greedy, always the most probable token.",
     "top_k": "Keep only the k most probable tokens before sampling; 0 disables.",
     "top_p": "Keep the smallest set of tokens whose cumulative probability reaches p; 1 disables.",
     "min_p": "Drop tokens less probable than min_p times the top token's probability; 0 disables.",
     "repeat_penalty": "Lowers the scores of tokens used in the last 64 tokens; 1 disables, 1.1-1.3 curbs loops.",
     "seed": "Empty = a new random seed per reply (shown under it, so it can be replayed); a number repeats "
-            "the same sampled reply.",
+    "the same sampled reply.",
     "stop": 'Extra stop strings as a TOML list, e.g. ["###", "\\n\\n"]; the reply ends before them.',
 }
 
@@ -140,8 +140,13 @@ def parse_profile(data: dict[str, Any], source: str) -> DecodingProfile:
 
     defaults = DecodingProfile(name=name)
     max_new = _require_int(source, "max_new_tokens", data.get("max_new_tokens", defaults.max_new_tokens))
-    _check_range(source, "max_new_tokens", max_new, 1 <= max_new <= MAX_NEW_TOKENS_LIMIT,
-                 f"1 to {MAX_NEW_TOKENS_LIMIT} (and less than the context size)")
+    _check_range(
+        source,
+        "max_new_tokens",
+        max_new,
+        1 <= max_new <= MAX_NEW_TOKENS_LIMIT,
+        f"1 to {MAX_NEW_TOKENS_LIMIT} (and less than the context size)",
+    )
     temperature = _require_number(source, "temperature", data.get("temperature", defaults.temperature))
     _check_range(source, "temperature", temperature, 0 <= temperature <= 5, "0 (greedy) to 5")
     top_k = _require_int(source, "top_k", data.get("top_k", defaults.top_k))
@@ -151,8 +156,9 @@ def parse_profile(data: dict[str, Any], source: str) -> DecodingProfile:
     min_p = _require_number(source, "min_p", data.get("min_p", defaults.min_p))
     _check_range(source, "min_p", min_p, 0 <= min_p <= 1, "0 (disabled) to 1")
     repeat_penalty = _require_number(source, "repeat_penalty", data.get("repeat_penalty", defaults.repeat_penalty))
-    _check_range(source, "repeat_penalty", repeat_penalty, 0 < repeat_penalty <= 5,
-                 "greater than 0 and at most 5 (1 = disabled)")
+    _check_range(
+        source, "repeat_penalty", repeat_penalty, 0 < repeat_penalty <= 5, "greater than 0 and at most 5 (1 = disabled)"
+    )
 
     seed = data.get("seed")
     if seed is not None:

@@ -33,8 +33,7 @@ async def open_conversation(screen: ChatScreen, conversation_id: int) -> None:
             profile = None  # a broken user profile: keep the current one
     screen.state.resume(saved, profile)
     if saved.model_path and saved.model_path != screen.engine.info.path:
-        screen.notify(f"This chat was made with {saved.model_path}; it continues with the current model.",
-                      timeout=8)
+        screen.notify(f"This chat was made with {saved.model_path}; it continues with the current model.", timeout=8)
     await screen.query_one(Transcript).show_messages(screen.state.messages)
     await screen.show_settings()
 
@@ -60,8 +59,7 @@ def browse_history(screen: ChatScreen) -> None:
 def pick_model(screen: ChatScreen) -> None:
     models = screen.models
     if not models.available or models.scan is None:
-        screen.notify("Switching models is not available here (a remote endpoint, or no loader).",
-                      severity="warning")
+        screen.notify("Switching models is not available here (a remote endpoint, or no loader).", severity="warning")
         return
     if models.loading:
         screen.notify("A model is already loading.", severity="warning")

@@ -62,8 +62,9 @@ class GaugeMeter:
 
         def count() -> None:
             try:
-                counts, new_cache = measure_with_cache(parts, engine.prompt_format, engine.count_tokens,
-                                                       engine.info.n_ctx, reserve, cache)
+                counts, new_cache = measure_with_cache(
+                    parts, engine.prompt_format, engine.count_tokens, engine.info.n_ctx, reserve, cache
+                )
             except UserError:
                 return  # a template that rejects this prompt (the send path says why) or a closed model
             if not get_current_worker().is_cancelled:
@@ -83,16 +84,27 @@ class GaugeMeter:
     def start_stream(self, prompt_tokens: int, reserve: int, n_ctx: int) -> None:
         """The gauge now shows the request being answered; it rises with each generated token."""
         system, pins = (self._cache.system, self._cache.pins) if self._cache else (0, 0)
-        self._stream_base = GaugeCounts(system=system, pins=pins, history=max(0, prompt_tokens - system - pins),
-                                        draft=0, reserve=reserve, n_ctx=n_ctx)
+        self._stream_base = GaugeCounts(
+            system=system,
+            pins=pins,
+            history=max(0, prompt_tokens - system - pins),
+            draft=0,
+            reserve=reserve,
+            n_ctx=n_ctx,
+        )
         self._gauge.counts = self._stream_base
 
     def streamed(self, completion_tokens: int) -> None:
         base = self._stream_base
         if base is not None:
             self._gauge.counts = GaugeCounts(
-                system=base.system, pins=base.pins, history=base.history + completion_tokens, draft=0,
-                reserve=max(0, base.reserve - completion_tokens), n_ctx=base.n_ctx)
+                system=base.system,
+                pins=base.pins,
+                history=base.history + completion_tokens,
+                draft=0,
+                reserve=max(0, base.reserve - completion_tokens),
+                n_ctx=base.n_ctx,
+            )
 
     def end_stream(self) -> None:
         self._stream_base = None

@@ -11,8 +11,7 @@ from tui.core.chat.conversation import ReplyStats, Role
 
 
 class MessageView(Vertical):
-    def __init__(self, role: Role, text: str = "", index: int | None = None, stats_line: str = "",
-                 **kwargs) -> None:
+    def __init__(self, role: Role, text: str = "", index: int | None = None, stats_line: str = "", **kwargs) -> None:
         super().__init__(classes=f"message -{role.value}", **kwargs)
         self._stats_line = stats_line
         self.role = role
@@ -73,4 +72,5 @@ class MessageView(Vertical):
     def mark_out_of_context(self) -> None:
         self.add_class("-dropped")
         self.query_one(".message-role", Static).update(
-            ("you" if self.role is Role.USER else "model") + "  (dropped from context)")
+            ("you" if self.role is Role.USER else "model") + "  (dropped from context)"
+        )

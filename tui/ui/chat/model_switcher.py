@@ -8,9 +8,9 @@ The loader and the scanner are injected by the composition root, so the UI never
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from textual.message import Message
 from textual.widget import Widget

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -20,8 +21,13 @@ class ChatCommands(Provider):
             (action.title, action.help, partial(screen.run_action, action.action)) for action in palette_actions()
         ]
         for name in screen.profile_names:
-            entries.append((f"Profile: {name}", "Use this decoding profile from the next reply on",
-                            partial(screen.select_profile, name)))
+            entries.append(
+                (
+                    f"Profile: {name}",
+                    "Use this decoding profile from the next reply on",
+                    partial(screen.select_profile, name),
+                )
+            )
         return entries
 
     async def discover(self) -> Hits:

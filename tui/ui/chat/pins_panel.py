@@ -52,8 +52,10 @@ class PinsPanel(Vertical):
         for example, cost in zip(pins.examples, costs):
             line = Text()
             line.append("[x] " if example.enabled else "[ ] ", style="bold green" if example.enabled else "dim")
-            line.append(f"{input_label}: {_one_line(example.input)}\n    {output_label}: {_one_line(example.output)}",
-                        style="" if example.enabled else "dim")
+            line.append(
+                f"{input_label}: {_one_line(example.input)}\n    {output_label}: {_one_line(example.output)}",
+                style="" if example.enabled else "dim",
+            )
             line.append(f"\n    {cost} tokens", style="dim")
             await listing.append(ListItem(Static(line)))
         if pins.examples:
@@ -69,8 +71,10 @@ class PinsPanel(Vertical):
         if n_ctx and pins_tokens > n_ctx / 2:
             notes.append(f"⚠ pins take {pins_tokens / n_ctx:.0%} of the context; little room is left for the chat.")
         if len(pins.enabled_examples) > MANY_SHOTS:
-            notes.append(f"⚠ {len(pins.enabled_examples)} examples: more rarely help past this point; "
-                         "fine-tuning is the next step.")
+            notes.append(
+                f"⚠ {len(pins.enabled_examples)} examples: more rarely help past this point; "
+                "fine-tuning is the next step."
+            )
         notes.append("space on/off · e edit · del remove · alt+↑/↓ move")
         self.query_one("#pins-note", Static).update("\n".join(notes))
 

@@ -6,7 +6,8 @@ Each function opens its dialog and, when it returns, plans through the chat stat
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.core.chat.state import ReplyPlan
 from tui.ui.common.choice import ChoiceScreen
@@ -35,8 +36,7 @@ def inspect_last_reply(screen: ChatScreen) -> None:
         screen.notify("There is no reply with a token record to inspect yet.", severity="warning")
         return
     if not screen.engine.capabilities.rescoring:
-        screen.notify("This engine cannot re-score replies (remote servers do not expose logits).",
-                      severity="warning")
+        screen.notify("This engine cannot re-score replies (remote servers do not expose logits).", severity="warning")
         return
     if not same_model(screen, "it cannot be re-scored with this one"):
         return
@@ -71,8 +71,9 @@ def compare_profiles(screen: ChatScreen) -> None:
         outcome = screen.state.add_kept_exchange(choice.plan, choice.result, choice.model_path)
         await screen.show_kept_exchange(choice.plan, outcome)
 
-    screen.app.push_screen(CompareScreen(screen.engine, screen.services.profiles, screen.state, draft, preselected),
-                           kept)
+    screen.app.push_screen(
+        CompareScreen(screen.engine, screen.services.profiles, screen.state, draft, preselected), kept
+    )
 
 
 def edit_message(screen: ChatScreen) -> None:
@@ -92,9 +93,13 @@ def edit_message(screen: ChatScreen) -> None:
             if values is not None and values[0].strip() and not screen.busy():
                 await screen.send(lambda: state.plan_edit(index, values[0].strip(), screen.engine))
 
-        screen.app.push_screen(TextFieldsEditor("Edit and resend (later turns are replaced; the old branch is kept "
-                                                "in the history)", [("your message", state.messages[index].text)]),
-                               edited)
+        screen.app.push_screen(
+            TextFieldsEditor(
+                "Edit and resend (later turns are replaced; the old branch is kept in the history)",
+                [("your message", state.messages[index].text)],
+            ),
+            edited,
+        )
 
     labels = [" ".join(state.messages[index].text.split())[:100] for index in users]
     screen.app.push_screen(ChoiceScreen("Which message do you want to edit?", labels), picked)

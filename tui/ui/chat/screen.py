@@ -36,8 +36,11 @@ from tui.ui.chat.wiring import ChatServices
 from tui.ui.profiles.profile_bar import ProfileBar
 from tui.ui.workers import failure_notice
 
-REPLACED_BY = {ReplyKind.REGENERATE: "replaced by a regenerated reply below",
-               ReplyKind.FORK: "replaced by the fork below", ReplyKind.EDIT: "replaced by an edit below"}
+REPLACED_BY = {
+    ReplyKind.REGENERATE: "replaced by a regenerated reply below",
+    ReplyKind.FORK: "replaced by the fork below",
+    ReplyKind.EDIT: "replaced by an edit below",
+}
 
 
 class ChatScreen(Screen[None]):
@@ -67,8 +70,11 @@ class ChatScreen(Screen[None]):
         self.show_engine()
         ignored = self.engine.capabilities.ignored_params
         if ignored:
-            self.notify(f"This server may ignore: {', '.join(ignored)}. Profiles still send them.",
-                        title="Remote endpoint", timeout=10)
+            self.notify(
+                f"This server may ignore: {', '.join(ignored)}. Profiles still send them.",
+                title="Remote endpoint",
+                timeout=10,
+            )
         await self.query_one(Transcript).show_welcome(self.welcome_text())
         await self.show_settings()
         self.query_one(ChatInput).focus()
@@ -80,9 +86,11 @@ class ChatScreen(Screen[None]):
     def welcome_text(self) -> str:
         info = self.engine.info
         if info.prompt_format.startswith("completion"):
-            kind = (f"{info.name} has no chat template, so it sees a plain transcript "
-                    f"({info.prompt_format}) and continues it. Small base models answer best when the "
-                    "prompt shows the pattern you want.")
+            kind = (
+                f"{info.name} has no chat template, so it sees a plain transcript "
+                f"({info.prompt_format}) and continues it. Small base models answer best when the "
+                "prompt shows the pattern you want."
+            )
         else:
             kind = f"{info.name} is prompted through its own chat template."
         return f"{kind}\n\n{welcome_keys()}.\nThe gauge below counts the exact tokens the model will see."
@@ -153,8 +161,12 @@ class ChatScreen(Screen[None]):
         kind = plan.kind
         if plan.request.dropped_messages:
             transcript.mark_out_of_context(plan.request.context_start)
-            self.notify(f"Dropped the {plan.request.dropped_messages} oldest messages from the context to make "
-                        "room; the system prompt and pinned examples were kept.", title="Context full", timeout=8)
+            self.notify(
+                f"Dropped the {plan.request.dropped_messages} oldest messages from the context to make "
+                "room; the system prompt and pinned examples were kept.",
+                title="Context full",
+                timeout=8,
+            )
         self.state.begin(plan, self.engine.info.path)
         if kind in REPLACED_BY:
             transcript.retire_from(plan.keep, REPLACED_BY[kind])
@@ -171,9 +183,14 @@ class ChatScreen(Screen[None]):
     def _generate(self, engine: Engine, plan: ReplyPlan) -> None:
         worker = get_current_worker()
         try:
-            result = engine.generate(plan.prompt, plan.params,
-                                     lambda text, count: self.post_message(ReplyToken(text, count)),
-                                     worker.cancelled_event, plan.reuse_limit, plan.forced)
+            result = engine.generate(
+                plan.prompt,
+                plan.params,
+                lambda text, count: self.post_message(ReplyToken(text, count)),
+                worker.cancelled_event,
+                plan.reuse_limit,
+                plan.forced,
+            )
         except UserError as error:
             self.post_message(ReplyFailed(str(error)))
         else:
@@ -205,22 +222,26 @@ class ChatScreen(Screen[None]):
         if outcome.replay is not None:
             verdict = outcome.replay.in_words
             notes.append(f"replay: {verdict}")
-            self.notify(f"Replay with seed {outcome.stats.seed if outcome.stats else '?'}: {verdict}.",
-                        severity="information" if outcome.replay.identical else "warning")
+            self.notify(
+                f"Replay with seed {outcome.stats.seed if outcome.stats else '?'}: {verdict}.",
+                severity="information" if outcome.replay.identical else "warning",
+            )
         if outcome.kind is ReplyKind.FORK:
             notes.append("forked from the inspector")
         if outcome.error is not None:
             notes.append(f"{outcome.kind.in_words} error: {outcome.error}")
             self.notify(outcome.error, title="Generation failed", severity="error", timeout=10)
-        elif outcome.stats is not None and outcome.stats.finish_reason is FinishReason.CANCELLED \
-                and outcome.kind.is_saved:
+        elif (
+            outcome.stats is not None
+            and outcome.stats.finish_reason is FinishReason.CANCELLED
+            and outcome.kind.is_saved
+        ):
             self.notify("Reply stopped; the partial text is kept.", timeout=3)
         loop = find_loop(outcome.text)
         if loop is not None:
             notes.append(loop.advice())
         if view is not None:
-            await view.finish(outcome.stats, note=" · ".join(notes),
-                              sampled=not outcome.profile.is_greedy)
+            await view.finish(outcome.stats, note=" · ".join(notes), sampled=not outcome.profile.is_greedy)
         self.gauge.end_stream()
         self.recount(0)
         self.query_one(Transcript).follow()
@@ -305,8 +326,11 @@ class ChatScreen(Screen[None]):
     def _profile_picked(self, event: Select.Changed) -> None:
         # Only the dropdown's current value counts: setting it in code queues Changed events that may
         # arrive after a later switch, and acting on a stale one would flip the profile back and forth.
-        if isinstance(event.value, str) and event.value == event.select.value \
-                and event.value != self.state.profile.name:
+        if (
+            isinstance(event.value, str)
+            and event.value == event.select.value
+            and event.value != self.state.profile.name
+        ):
             self.select_profile(event.value)
 
     def action_edit_profile(self) -> None:
@@ -357,9 +381,11 @@ class ChatScreen(Screen[None]):
         self.models.close_later(old)
         await settings_flows.refresh_pins(self)
         self.recount(0)
-        self.notify(f"Loaded {self.engine.info.name} in {message.seconds:.1f} s. The conversation is kept; the "
-                    "gauge now counts with this model's tokenizer, and the next reply re-evaluates the prompt.",
-                    timeout=8)
+        self.notify(
+            f"Loaded {self.engine.info.name} in {message.seconds:.1f} s. The conversation is kept; the "
+            "gauge now counts with this model's tokenizer, and the next reply re-evaluates the prompt.",
+            timeout=8,
+        )
 
     def app_engine_changed(self, engine: Engine) -> None:
         """Whoever started the app closes the engine in use at exit: tell them which one that is now."""

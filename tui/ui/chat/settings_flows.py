@@ -8,8 +8,9 @@ the prompt from that point: the KV-cache prefix no longer matches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from tui.core.atomic import write_text_atomic
 from tui.core.errors import UserError
@@ -80,9 +81,13 @@ async def pins_panel_action(screen: ChatScreen, event: PinsPanel.Action) -> None
                 new = Example(values[0], values[1], example.enabled)
                 await set_pins(screen, replaced(screen.state.pins, event.index, new))
 
-        screen.app.push_screen(TextFieldsEditor(f"Example {event.index + 1}",
-                                                [(f"{labels[0]} (input)", example.input),
-                                                 (f"{labels[1]} (output)", example.output)]), edited)
+        screen.app.push_screen(
+            TextFieldsEditor(
+                f"Example {event.index + 1}",
+                [(f"{labels[0]} (input)", example.input), (f"{labels[1]} (output)", example.output)],
+            ),
+            edited,
+        )
 
 
 def _first_value(values: Sequence[str] | None) -> str | None:
@@ -101,8 +106,9 @@ def load_examples(screen: ChatScreen) -> None:
             return
         await set_pins(screen, pins, note=f"Loaded '{pins.name}' ({shot_label(pins)}). " + PREFIX_NOTE)
 
-    screen.app.push_screen(TextFieldsEditor("Load an example set (replaces the current pins)",
-                                            [("example set file (TOML)", "")]), chosen)
+    screen.app.push_screen(
+        TextFieldsEditor("Load an example set (replaces the current pins)", [("example set file (TOML)", "")]), chosen
+    )
 
 
 def save_examples(screen: ChatScreen) -> None:
@@ -122,9 +128,14 @@ def save_examples(screen: ChatScreen) -> None:
             return
         screen.notify(f"Saved {len(pins.examples)} examples to {target}", timeout=6)
 
-    screen.app.push_screen(TextFieldsEditor("Save the pinned examples as an example set",
-                                            [("file to write (TOML)", f"./{pins.name}.toml")],
-                                            note="An existing file at that path is replaced (atomically)."), chosen)
+    screen.app.push_screen(
+        TextFieldsEditor(
+            "Save the pinned examples as an example set",
+            [("file to write (TOML)", f"./{pins.name}.toml")],
+            note="An existing file at that path is replaced (atomically).",
+        ),
+        chosen,
+    )
 
 
 def edit_system_prompt(screen: ChatScreen) -> None:
@@ -135,8 +146,10 @@ def edit_system_prompt(screen: ChatScreen) -> None:
         screen.recount(0)
         screen.notify("System prompt changed. The next reply re-evaluates the whole prompt.", timeout=4)
 
-    screen.app.push_screen(TextFieldsEditor("System prompt", [("sent first, before the pins and the chat",
-                                                                screen.state.system_prompt)]), edited)
+    screen.app.push_screen(
+        TextFieldsEditor("System prompt", [("sent first, before the pins and the chat", screen.state.system_prompt)]),
+        edited,
+    )
 
 
 def show_prompt(screen: ChatScreen) -> None:
@@ -149,8 +162,16 @@ def show_prompt(screen: ChatScreen) -> None:
         screen.notify(str(error), title="Prompt format", severity="error", timeout=12)
         return
     estimate = screen.services.estimate(prompt) if screen.services.estimate is not None else None
-    screen.app.push_screen(PromptView(prompt, engine.count_tokens(prompt), estimate, engine.info.name,
-                                      engine.info.prompt_format, exact=engine.capabilities.exact_counts))
+    screen.app.push_screen(
+        PromptView(
+            prompt,
+            engine.count_tokens(prompt),
+            estimate,
+            engine.info.name,
+            engine.info.prompt_format,
+            exact=engine.capabilities.exact_counts,
+        )
+    )
 
 
 def edit_profile(screen: ChatScreen) -> None:
@@ -164,6 +185,7 @@ def edit_profile(screen: ChatScreen) -> None:
 
 def import_profile(screen: ChatScreen) -> None:
     """Import a shotglass, Ollama, LM Studio, SillyTavern or llama.cpp preset file from the TUI."""
+
     def chosen(values: tuple[str, ...] | None) -> None:
         path_text = _first_value(values)
         if values is None or path_text is None:
@@ -180,8 +202,18 @@ def import_profile(screen: ChatScreen) -> None:
         screen.refresh_profile_names()
         screen.select_profile(entry.profile.name)
 
-    screen.app.push_screen(TextFieldsEditor(
-        "Import a decoding profile",
-        [("file path (shotglass .toml, Ollama Modelfile, LM Studio .preset.json, SillyTavern .json, "
-          "llama.cpp .ini)", ""), ("name (optional; a new name avoids overwriting)", "")],
-        note="Existing profiles and built-ins are never overwritten from here."), chosen)
+    screen.app.push_screen(
+        TextFieldsEditor(
+            "Import a decoding profile",
+            [
+                (
+                    "file path (shotglass .toml, Ollama Modelfile, LM Studio .preset.json, SillyTavern .json, "
+                    "llama.cpp .ini)",
+                    "",
+                ),
+                ("name (optional; a new name avoids overwriting)", ""),
+            ],
+            note="Existing profiles and built-ins are never overwritten from here.",
+        ),
+        chosen,
+    )

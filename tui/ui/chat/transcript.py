@@ -9,7 +9,6 @@ from textual.widgets import Button, Static
 from tui.core.chat.conversation import Role
 from tui.ui.chat.message_view import MessageView
 
-
 EARLIER_STEP = 24
 
 
@@ -60,8 +59,13 @@ class Transcript(VerticalScroll):
         for old in self.query("#load-earlier"):
             await old.remove()
         if self._shown_from > 0:
-            await self.mount(Button(f"▲ show {min(EARLIER_STEP, self._shown_from)} earlier of {self._shown_from} messages",
-                                    id="load-earlier"), before=0)
+            await self.mount(
+                Button(
+                    f"▲ show {min(EARLIER_STEP, self._shown_from)} earlier of {self._shown_from} messages",
+                    id="load-earlier",
+                ),
+                before=0,
+            )
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id != "load-earlier":

@@ -6,8 +6,8 @@ the history, and tests pass a fake engine and temporary stores.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tui.core.contract import Engine
 from tui.core.history.store import HistoryStore

@@ -13,22 +13,33 @@ from textual.widgets import Label, TextArea
 class PromptView(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close"), Binding("f7", "close", "Close")]
 
-    def __init__(self, prompt: str, exact_tokens: int, estimated_tokens: int | None, model_name: str,
-                 prompt_format: str, exact: bool = True) -> None:
+    def __init__(
+        self,
+        prompt: str,
+        exact_tokens: int,
+        estimated_tokens: int | None,
+        model_name: str,
+        prompt_format: str,
+        exact: bool = True,
+    ) -> None:
         super().__init__()
         self._prompt = prompt
-        counted = (f"{exact_tokens} tokens with {model_name}'s tokenizer (exact, what the gauge counts)" if exact
-                   else f"≈{exact_tokens} tokens (estimate: this engine has no tokenizer to count with)")
-        self._summary = (counted
-                         + (f" · ≈{estimated_tokens} with cl100k_base (estimate)" if estimated_tokens is not None
-                            else "") + f" · format: {prompt_format}")
+        counted = (
+            f"{exact_tokens} tokens with {model_name}'s tokenizer (exact, what the gauge counts)"
+            if exact
+            else f"≈{exact_tokens} tokens (estimate: this engine has no tokenizer to count with)"
+        )
+        self._summary = (
+            counted
+            + (f" · ≈{estimated_tokens} with cl100k_base (estimate)" if estimated_tokens is not None else "")
+            + f" · format: {prompt_format}"
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-view"):
             yield Label("The prompt the model will receive for your draft (Esc closes)", id="prompt-view-title")
             yield Label(self._summary, id="prompt-view-counts")
-            yield TextArea(self._prompt, read_only=True, soft_wrap=True, show_line_numbers=True,
-                           id="prompt-view-text")
+            yield TextArea(self._prompt, read_only=True, soft_wrap=True, show_line_numbers=True, id="prompt-view-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

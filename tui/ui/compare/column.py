@@ -8,9 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from tui.core.profiles.profile import DecodingProfile
 from tui.core.chat.word_diff import differing_spans
 from tui.core.contract import GenerationResult
+from tui.core.profiles.profile import DecodingProfile
 
 
 class CompareColumn(Vertical):
@@ -23,8 +23,11 @@ class CompareColumn(Vertical):
         self.result: GenerationResult | None = None
 
     def compose(self) -> ComposeResult:
-        knobs = "greedy" if self.profile.is_greedy else (f"T {self.profile.temperature:g} · k {self.profile.top_k}"
-                                                        f" · p {self.profile.top_p:g}")
+        knobs = (
+            "greedy"
+            if self.profile.is_greedy
+            else (f"T {self.profile.temperature:g} · k {self.profile.top_k} · p {self.profile.top_p:g}")
+        )
         yield Label(f"{self.index + 1}. {self.profile.name}  ({knobs})", classes="compare-title")
         with VerticalScroll(classes="compare-body-scroll"):
             yield Static("waiting…", classes="compare-body")
@@ -48,7 +51,8 @@ class CompareColumn(Vertical):
         seed = "" if self.profile.is_greedy else f" · seed {result.seed}"
         self.query_one(".compare-stats", Static).update(
             f"{result.finish_reason.in_words} · {result.completion_tokens} tok · {result.tokens_per_s:.0f} tok/s"
-            f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it")
+            f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it"
+        )
 
     def fail(self, error: str) -> None:
         self.remove_class("-running")

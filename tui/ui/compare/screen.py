@@ -18,11 +18,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, SelectionList
 from textual.worker import Worker, get_current_worker
 
-from tui.core.errors import UserError
-from tui.core.profiles.profile import DecodingProfile
-from tui.core.profiles.store import ProfileStore
 from tui.core.chat.state import ChatState, ReplyPlan
 from tui.core.contract import Engine, GenerationResult
+from tui.core.errors import UserError
+from tui.core.profiles.store import ProfileStore
 from tui.ui.compare.column import CompareColumn
 from tui.ui.workers import failure_notice
 
@@ -66,8 +65,9 @@ class CompareScreen(Screen[KeptReply | None]):
     class AllDone(Message):
         pass
 
-    def __init__(self, engine: Engine, profiles: ProfileStore, state: ChatState, message: str,
-                 preselected: list[str]) -> None:
+    def __init__(
+        self, engine: Engine, profiles: ProfileStore, state: ChatState, message: str, preselected: list[str]
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.profiles = profiles
@@ -81,10 +81,14 @@ class CompareScreen(Screen[KeptReply | None]):
     def compose(self) -> ComposeResult:
         preview = " ".join(self.message.split())
         yield Label(f"Compare · “{preview[:90]}{'…' if len(preview) > 90 else ''}”", id="compare-title")
-        yield Label("Pick 2-4 profiles (space), then F9 runs them one after another on this model. "
-                    "Keys 1-4 keep a column as the chat's reply; Esc stops or closes.", id="compare-help")
-        yield SelectionList[str](*[(name, name, name in self.preselected) for name in self.profiles.names()],
-                                 id="compare-profiles")
+        yield Label(
+            "Pick 2-4 profiles (space), then F9 runs them one after another on this model. "
+            "Keys 1-4 keep a column as the chat's reply; Esc stops or closes.",
+            id="compare-help",
+        )
+        yield SelectionList[str](
+            *[(name, name, name in self.preselected) for name in self.profiles.names()], id="compare-profiles"
+        )
         yield Horizontal(id="compare-columns")
         yield Footer()
 
@@ -115,8 +119,9 @@ class CompareScreen(Screen[KeptReply | None]):
             return
         container = self.query_one("#compare-columns", Horizontal)
         await container.remove_children()
-        self.columns = [CompareColumn(index, plan.profile, self.engine.info.n_ctx)
-                        for index, plan in enumerate(self.runs)]
+        self.columns = [
+            CompareColumn(index, plan.profile, self.engine.info.n_ctx) for index, plan in enumerate(self.runs)
+        ]
         await container.mount_all(self.columns)
         self.running = True
         self._run_all(list(self.runs))
@@ -129,9 +134,12 @@ class CompareScreen(Screen[KeptReply | None]):
                 break
             self.post_message(self.Token(column, ""))
             try:
-                result = self.engine.generate(plan.prompt, plan.params,
-                                              lambda text, _n, column=column: self.post_message(self.Token(column, text)),
-                                              cancel)
+                result = self.engine.generate(
+                    plan.prompt,
+                    plan.params,
+                    lambda text, _n, column=column: self.post_message(self.Token(column, text)),
+                    cancel,
+                )
             except UserError as error:
                 self.post_message(self.Failed(column, str(error)))
                 continue

@@ -43,8 +43,11 @@ class HistoryScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
-            yield Label("Conversations · type to search all messages · Enter opens · Ctrl+R rename · "
-                        "Ctrl+D delete · Ctrl+E export Markdown · Esc closes", id="history-title")
+            yield Label(
+                "Conversations · type to search all messages · Enter opens · Ctrl+R rename · "
+                "Ctrl+D delete · Ctrl+E export Markdown · Esc closes",
+                id="history-title",
+            )
             yield Input(placeholder="search…", id="history-search")
             yield OptionList(id="history-list")
             yield Label("", id="history-status")
@@ -66,8 +69,13 @@ class HistoryScreen(ModalScreen[int | None]):
         options.clear_options()
         for summary in self._guarded(self.store.list_conversations, 200) or []:
             mark = "● " if summary.id == self.current else "  "
-            options.add_option(Option(f"{mark}{summary.title or '(untitled)'}  ·  {_when(summary.updated_at)}  ·  "
-                                      f"{summary.message_count} messages  ·  {summary.profile}", id=str(summary.id)))
+            options.add_option(
+                Option(
+                    f"{mark}{summary.title or '(untitled)'}  ·  {_when(summary.updated_at)}  ·  "
+                    f"{summary.message_count} messages  ·  {summary.profile}",
+                    id=str(summary.id),
+                )
+            )
         if options.option_count:
             options.highlighted = 0
         count = options.option_count

@@ -18,15 +18,17 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, get_current_worker
 
+from tui.core.chat.record import ReplyRecord
 from tui.core.contract import Engine
 from tui.core.errors import UserError
 from tui.core.inspector.scores import PositionScores, analyze, surprise_level
-from tui.core.chat.record import ReplyRecord
 from tui.ui.inspector.token_strip import TokenStrip
 from tui.ui.workers import failure_notice
 
-LESSON = ("temperature reshapes the whole distribution · top-k, top-p and min-p only cut it · greedy always "
-          "takes the first row")
+LESSON = (
+    "temperature reshapes the whole distribution · top-k, top-p and min-p only cut it · greedy always "
+    "takes the first row"
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,11 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
     def compose(self) -> ComposeResult:
         record = self.record
         with Vertical(id="inspector"):
-            yield Label(f"Inspector · profile {record.profile.name} · seed {record.result.seed} · "
-                        f"{len(record.result.tokens)} tokens", id="inspector-title")
+            yield Label(
+                f"Inspector · profile {record.profile.name} · seed {record.result.seed} · "
+                f"{len(record.result.tokens)} tokens",
+                id="inspector-title",
+            )
             yield Label(f"re-scoring {len(record.result.tokens)} tokens…", id="inspector-status")
             yield Static("", id="inspector-strip")
             yield DataTable(id="inspector-table", cursor_type="row", zebra_stripes=True)
@@ -79,8 +84,13 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         record = self.record
         started = time.perf_counter()
         try:
-            scores = self.engine.rescore(record.prompt, record.result.tokens, record.profile, record.reused_prefix,
-                                         get_current_worker().cancelled_event)
+            scores = self.engine.rescore(
+                record.prompt,
+                record.result.tokens,
+                record.profile,
+                record.reused_prefix,
+                get_current_worker().cancelled_event,
+            )
         except UserError as error:
             self.post_message(self.Failed(str(error)))
             return
@@ -93,7 +103,8 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
             return
         self.query_one("#inspector-status", Label).update(
             f"re-scored in {message.seconds:.2f} s · colour = probability the model gave the chosen token "
-            "(green ≥ 0.9, light green ≥ 0.5, orange ≥ 0.2, red below)")
+            "(green ≥ 0.9, light green ≥ 0.5, orange ≥ 0.2, red below)"
+        )
         pieces = [self.engine.token_text(score.chosen) for score in self.scores]
         strip = TokenStrip(pieces, [surprise_level(score) for score in self.scores], id="inspector-tokens")
         await self.query_one("#inspector-strip", Static).remove()
@@ -115,9 +126,16 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         table = self.query_one(DataTable)
         table.clear()
         for row in analyze(self.scores[position], self.record.profile):
-            table.add_row(str(row.rank + 1), repr(row.text), f"{row.raw_p:.4f}", f"{row.temperature_p:.4f}",
-                          row.cut_by or "", f"{row.final_p:.4f}" if row.cut_by is None else "—",
-                          "◀ chosen" if row.chosen else "", key=str(row.token))
+            table.add_row(
+                str(row.rank + 1),
+                repr(row.text),
+                f"{row.raw_p:.4f}",
+                f"{row.temperature_p:.4f}",
+                row.cut_by or "",
+                f"{row.final_p:.4f}" if row.cut_by is None else "—",
+                "◀ chosen" if row.chosen else "",
+                key=str(row.token),
+            )
 
     def action_move(self, offset: int) -> None:
         if self.scores:

@@ -6,9 +6,9 @@ Dismisses with a ``ModelChoice``, or None. The scan runs in a worker: many large
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from textual import work
 from textual.app import ComposeResult
@@ -43,7 +43,9 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="models"):
-            yield Label("Models on this machine · Enter loads · the chat is kept, the gauge recounts", id="models-title")
+            yield Label(
+                "Models on this machine · Enter loads · the chat is kept, the gauge recounts", id="models-title"
+            )
             yield OptionList(id="models-list")
             yield Static("scanning…", id="models-skipped")
             with Horizontal(id="models-gpu"):
@@ -69,14 +71,20 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         for index, entry in enumerate(entries):
             mark = "● " if str(entry.path) == self._current else "  "
             template = "chat template" if entry.has_chat_template else "no template"
-            options.add_option(Option(
-                f"{mark}{entry.name}  ·  {entry.source.value}  ·  {entry.architecture} {entry.parameters or ''}  ·  "
-                f"{entry.quantization}  ·  {entry.size_label}  ·  ctx {entry.context_length or '?'}  ·  {template}",
-                id=str(index)))
+            options.add_option(
+                Option(
+                    f"{mark}{entry.name}  ·  {entry.source.value}  ·  "
+                    f"{entry.architecture} {entry.parameters or ''}  ·  "
+                    f"{entry.quantization}  ·  {entry.size_label}  ·  ctx {entry.context_length or '?'}  ·  {template}",
+                    id=str(index),
+                )
+            )
         if entries:
             options.highlighted = 0
         skipped = skipped_files(message.results)
-        lines = [f"{len(entries)} model{'s' if len(entries) != 1 else ''}"] + [f"skipped {item.path}: {item.reason}" for item in skipped[:8]]
+        lines = [f"{len(entries)} model{'s' if len(entries) != 1 else ''}"] + [
+            f"skipped {item.path}: {item.reason}" for item in skipped[:8]
+        ]
         if len(skipped) > 8:
             lines.append(f"… and {len(skipped) - 8} more skipped (shotglass models lists them all)")
         self.query_one("#models-skipped", Static).update("\n".join(lines))

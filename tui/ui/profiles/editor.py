@@ -15,10 +15,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from tui.core.errors import ProfileError
-from tui.core.errors import UserError
-from tui.core.profiles.profile import PARAMETER_HELP, DecodingProfile
+from tui.core.errors import ProfileError, UserError
 from tui.core.profiles.form import FORM_FIELDS, profile_from_form, profile_to_form
+from tui.core.profiles.profile import PARAMETER_HELP, DecodingProfile
 from tui.core.profiles.store import ProfileSource, ProfileStore
 
 
@@ -38,8 +37,12 @@ class ProfileEditor(ModalScreen[str | None]):
                 for key in FORM_FIELDS:
                     with Horizontal(classes="field"):
                         yield Label(key.replace("_", " "), classes="field-name")
-                        yield Input(form[key], id=f"field-{key}", classes="field-input",
-                                    placeholder="random per reply" if key == "seed" else "")
+                        yield Input(
+                            form[key],
+                            id=f"field-{key}",
+                            classes="field-input",
+                            placeholder="random per reply" if key == "seed" else "",
+                        )
                     yield Static(PARAMETER_HELP[key], classes="field-help")
             yield Static("", id="editor-status")
             with Horizontal(id="editor-buttons"):

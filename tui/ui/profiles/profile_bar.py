@@ -18,8 +18,13 @@ class ProfileBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label("profile", classes="bar-label")
-        yield Select([(name, name) for name in self._names], value=self._current.name, allow_blank=False,
-                     id="profile-select", compact=True)
+        yield Select(
+            [(name, name) for name in self._names],
+            value=self._current.name,
+            allow_blank=False,
+            id="profile-select",
+            compact=True,
+        )
         yield Label("0-shot", id="shots")
         yield Label(self._describe(self._current), id="profile-knobs")
 
@@ -29,8 +34,10 @@ class ProfileBar(Horizontal):
             sampling = "greedy (temperature 0)"
         else:
             seed = f"seed {profile.seed}" if profile.seed is not None else "new seed each reply"
-            sampling = (f"temp {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
-                        f" · min-p {profile.min_p:g} · {seed}")
+            sampling = (
+                f"temp {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
+                f" · min-p {profile.min_p:g} · {seed}"
+            )
         return f"{sampling} · ≤{profile.max_new_tokens} new"
 
     def set_shots(self, label: str) -> None:

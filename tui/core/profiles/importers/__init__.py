@@ -17,15 +17,22 @@ import json
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tui.core.errors import ProfileError
 from tui.core.profiles.importers import llamacpp, lmstudio, ollama, sillytavern
 from tui.core.profiles.importers._common import FIELDS, Collector
+from tui.core.profiles.profile import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    DecodingProfile,
+    parse_profile,
+    read_profile_file,
+)
 from tui.core.text_files import read_bounded_text
-from tui.core.profiles.profile import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH, DecodingProfile, parse_profile, read_profile_file
 
 __all__ = ["MAX_IMPORT_FILE_BYTES", "ImportResult", "detect_format", "import_foreign", "sanitize_name"]
 
@@ -53,8 +60,7 @@ class ImportResult:
 
 def _read_text(path: Path) -> str:
     """Refuse huge or unreadable files before reading them: an import never needs more than 1 MiB."""
-    return read_bounded_text(path, limit=MAX_IMPORT_FILE_BYTES, kind="file", error=ProfileError,
-                             encoding="utf-8-sig")
+    return read_bounded_text(path, limit=MAX_IMPORT_FILE_BYTES, kind="file", error=ProfileError, encoding="utf-8-sig")
 
 
 def _load_json(path: Path, text: str) -> dict[str, Any]:
@@ -62,8 +68,9 @@ def _load_json(path: Path, text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ProfileError(f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: "
-                           f"{error.msg}") from None
+        raise ProfileError(
+            f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
     except RecursionError:
         raise ProfileError(f"{path}: JSON is nested too deeply to be a preset") from None
     if not isinstance(data, dict):
@@ -91,18 +98,24 @@ def detect_format(path: Path, text: str) -> str:
             return "lmstudio"
         if sillytavern.MARKERS & data.keys():
             return "sillytavern"
-        raise ProfileError(f"{path}: JSON file is neither an LM Studio preset nor a SillyTavern "
-                           "text-completion preset")
-    if (name == "modelfile" or name.startswith("modelfile.") or suffix == ".modelfile"
-            or re.search(r"^[ \t]*(from|parameter)[ \t]+[^=\s]", text, re.IGNORECASE | re.MULTILINE)):
+        raise ProfileError(f"{path}: JSON file is neither an LM Studio preset nor a SillyTavern text-completion preset")
+    if (
+        name == "modelfile"
+        or name.startswith("modelfile.")
+        or suffix == ".modelfile"
+        or re.search(r"^[ \t]*(from|parameter)[ \t]+[^=\s]", text, re.IGNORECASE | re.MULTILINE)
+    ):
         return "ollama"
     if _is_shotglass_toml(text):
         return "toml"
-    if suffix in (".ini", ".cfg", ".conf") or re.search(r"^[ \t]*(\[[^\]\n]+\]|[A-Za-z_][\w.-]*[ \t]*=)", text,
-                                                         re.MULTILINE):
+    if suffix in (".ini", ".cfg", ".conf") or re.search(
+        r"^[ \t]*(\[[^\]\n]+\]|[A-Za-z_][\w.-]*[ \t]*=)", text, re.MULTILINE
+    ):
         return "ini"
-    raise ProfileError(f"{path}: not a recognized preset; supported: Ollama Modelfile, LM Studio "
-                       "*.preset.json, SillyTavern text-completion preset, llama.cpp INI preset, shotglass TOML")
+    raise ProfileError(
+        f"{path}: not a recognized preset; supported: Ollama Modelfile, LM Studio "
+        "*.preset.json, SillyTavern text-completion preset, llama.cpp INI preset, shotglass TOML"
+    )
 
 
 def sanitize_name(raw: str) -> str:
@@ -139,7 +152,10 @@ def _import_toml(path: Path, name: str | None) -> ImportResult:
 
 
 _READERS: dict[str, Callable[[Any, str, Collector], str | None]] = {
-    "ollama": ollama.read, "lmstudio": lmstudio.read, "sillytavern": sillytavern.read, "ini": llamacpp.read,
+    "ollama": ollama.read,
+    "lmstudio": lmstudio.read,
+    "sillytavern": sillytavern.read,
+    "ini": llamacpp.read,
 }
 
 
@@ -157,12 +173,16 @@ def import_foreign(path: Path, name: str | None = None) -> ImportResult:
         raise ProfileError(f"{path}: no sampling parameters found (nothing maps to {', '.join(sorted(FIELDS))})")
     source_format, phrase = _FORMATS[fmt]
     where = f"[{suggested}] in {path.name}" if suggested and fmt == "ini" else path.name
-    data = dict(col.data, name=name if name is not None else _default_name(path, fmt, suggested),
-                description=f"Imported from {phrase} ({where})"[:MAX_DESCRIPTION_LENGTH])
+    data = dict(
+        col.data,
+        name=name if name is not None else _default_name(path, fmt, suggested),
+        description=f"Imported from {phrase} ({where})"[:MAX_DESCRIPTION_LENGTH],
+    )
     try:
         profile = parse_profile(data, source=str(path))
     except ProfileError as error:
         raise ProfileError(col.explain(str(error))) from None
-    unset = tuple(f"{key} = {getattr(profile, key)!r} (kept the shotglass default)"
-                  for key in sorted(FIELDS - col.mapped.keys()))
+    unset = tuple(
+        f"{key} = {getattr(profile, key)!r} (kept the shotglass default)" for key in sorted(FIELDS - col.mapped.keys())
+    )
     return ImportResult(profile, source_format, tuple(col.mapped.values()), tuple(col.dropped), unset)

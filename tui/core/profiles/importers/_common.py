@@ -52,8 +52,9 @@ class Collector:
         self.mapped: dict[str, str] = {}
         self.dropped: list[str] = []
 
-    def apply(self, table: dict[str, str], key: str, value: Any, origin: str | None = None,
-              default: str = NONE) -> None:
+    def apply(
+        self, table: dict[str, str], key: str, value: Any, origin: str | None = None, default: str = NONE
+    ) -> None:
         target = table.get(key, default)
         if target in FIELDS:
             self.set(target, value, origin or key)
@@ -67,8 +68,11 @@ class Collector:
             value = int(value)
         is_int = isinstance(value, int) and not isinstance(value, bool)
         if key == "max_new_tokens" and is_int and value <= 0:
-            self.drop(origin, value, f"unlimited: shotglass needs a limit and keeps max_new_tokens = "
-                                     f"{DEFAULTS.max_new_tokens}")
+            self.drop(
+                origin,
+                value,
+                f"unlimited: shotglass needs a limit and keeps max_new_tokens = {DEFAULTS.max_new_tokens}",
+            )
             return
         if key == "seed" and is_int and value < 0:
             value, note = None, f" ({value} = random: a fresh seed per reply)"

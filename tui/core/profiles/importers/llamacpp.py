@@ -11,16 +11,54 @@ from tui.core.errors import ProfileError
 from tui.core.profiles.importers._common import CTX, GPU, LOAD, MODEL, SYSTEM, TEMPLATE, THREADS, Collector
 
 _TABLE = {  # CLI flag names without dashes, every alias the flag has
-    "temp": "temperature", "temperature": "temperature", "top-k": "top_k", "top-p": "top_p",
-    "min-p": "min_p", "repeat-penalty": "repeat_penalty", "n-predict": "max_new_tokens",
-    "predict": "max_new_tokens", "n": "max_new_tokens", "seed": "seed", "s": "seed",
-    "reverse-prompt": "stop", "r": "stop", "ctx-size": CTX, "c": CTX, "threads": THREADS, "t": THREADS,
-    "n-gpu-layers": GPU, "gpu-layers": GPU, "ngl": GPU, "model": MODEL, "m": MODEL, "hf-repo": MODEL,
-    "hf": MODEL, "hf-file": MODEL, "model-url": MODEL, "system-prompt": SYSTEM, "sys": SYSTEM,
-    "chat-template": TEMPLATE, "chat-template-file": TEMPLATE, "jinja": TEMPLATE, "mmproj": MODEL,
-    "mmap": LOAD, "no-mmap": LOAD, "mlock": LOAD, "flash-attn": LOAD, "fa": LOAD, "batch-size": LOAD,
-    "b": LOAD, "ubatch-size": LOAD, "ub": LOAD, "parallel": LOAD, "np": LOAD, "kv-unified": LOAD,
-    "cache-type-k": LOAD, "ctk": LOAD, "cache-type-v": LOAD, "ctv": LOAD,
+    "temp": "temperature",
+    "temperature": "temperature",
+    "top-k": "top_k",
+    "top-p": "top_p",
+    "min-p": "min_p",
+    "repeat-penalty": "repeat_penalty",
+    "n-predict": "max_new_tokens",
+    "predict": "max_new_tokens",
+    "n": "max_new_tokens",
+    "seed": "seed",
+    "s": "seed",
+    "reverse-prompt": "stop",
+    "r": "stop",
+    "ctx-size": CTX,
+    "c": CTX,
+    "threads": THREADS,
+    "t": THREADS,
+    "n-gpu-layers": GPU,
+    "gpu-layers": GPU,
+    "ngl": GPU,
+    "model": MODEL,
+    "m": MODEL,
+    "hf-repo": MODEL,
+    "hf": MODEL,
+    "hf-file": MODEL,
+    "model-url": MODEL,
+    "system-prompt": SYSTEM,
+    "sys": SYSTEM,
+    "chat-template": TEMPLATE,
+    "chat-template-file": TEMPLATE,
+    "jinja": TEMPLATE,
+    "mmproj": MODEL,
+    "mmap": LOAD,
+    "no-mmap": LOAD,
+    "mlock": LOAD,
+    "flash-attn": LOAD,
+    "fa": LOAD,
+    "batch-size": LOAD,
+    "b": LOAD,
+    "ubatch-size": LOAD,
+    "ub": LOAD,
+    "parallel": LOAD,
+    "np": LOAD,
+    "kv-unified": LOAD,
+    "cache-type-k": LOAD,
+    "ctk": LOAD,
+    "cache-type-v": LOAD,
+    "ctv": LOAD,
 }
 
 _SECTION = re.compile(r"\[([^\]]*)\][ \t]*(?:[;#].*)?")
@@ -44,15 +82,16 @@ def _ini_sections(text: str, source: str) -> dict[str, dict[str, str]]:
             if pair.group(1) != "version":
                 sections.setdefault(current, {})[pair.group(1)] = value
         else:
-            raise ProfileError(f"{source}: line {number}: not an INI section, 'key = value' or comment: "
-                               f"{stripped[:60]!r}")
+            raise ProfileError(
+                f"{source}: line {number}: not an INI section, 'key = value' or comment: {stripped[:60]!r}"
+            )
     return sections
 
 
 def _ini_key(key: str) -> str:
     """Accept ``top-k``, ``top_k`` and the ``LLAMA_ARG_TOP_K`` environment name alike."""
     if key.startswith("LLAMA_ARG_"):
-        key = key[len("LLAMA_ARG_"):]
+        key = key[len("LLAMA_ARG_") :]
     return key.lower().replace("_", "-")
 
 

@@ -10,20 +10,39 @@ from tui.core.errors import ProfileError
 from tui.core.profiles.importers._common import CTX, DEFAULTS, GPU, LOAD, NONE, SYSTEM, TEMPLATE, THREADS, Collector
 
 _TABLE = {
-    "llm.prediction.temperature": "temperature", "llm.prediction.topKSampling": "top_k",
-    "llm.prediction.topPSampling": "top_p", "llm.prediction.minPSampling": "min_p",
-    "llm.prediction.repeatPenalty": "repeat_penalty", "llm.prediction.maxPredictedTokens": "max_new_tokens",
-    "llm.prediction.stopStrings": "stop", "llm.prediction.seed": "seed", "llm.load.seed": "seed",
-    "llm.prediction.systemPrompt": SYSTEM, "llm.prediction.promptTemplate": TEMPLATE,
-    "llm.prediction.llama.cpuThreads": THREADS, "llm.load.contextLength": CTX,
-    "llm.load.llama.acceleration.offloadRatio": GPU, "llm.load.llama.cpuThreadPoolSize": THREADS,
+    "llm.prediction.temperature": "temperature",
+    "llm.prediction.topKSampling": "top_k",
+    "llm.prediction.topPSampling": "top_p",
+    "llm.prediction.minPSampling": "min_p",
+    "llm.prediction.repeatPenalty": "repeat_penalty",
+    "llm.prediction.maxPredictedTokens": "max_new_tokens",
+    "llm.prediction.stopStrings": "stop",
+    "llm.prediction.seed": "seed",
+    "llm.load.seed": "seed",
+    "llm.prediction.systemPrompt": SYSTEM,
+    "llm.prediction.promptTemplate": TEMPLATE,
+    "llm.prediction.llama.cpuThreads": THREADS,
+    "llm.load.contextLength": CTX,
+    "llm.load.llama.acceleration.offloadRatio": GPU,
+    "llm.load.llama.cpuThreadPoolSize": THREADS,
 }
 _UNCHECKED = {"top_p": 1.0, "min_p": 0.0, "repeat_penalty": 1.0, "seed": None}  # the "off" value
 _LEGACY = {
-    "temp": "temperature", "top_k": "top_k", "top_p": "top_p", "min_p": "min_p",
-    "repeat_penalty": "repeat_penalty", "n_predict": "max_new_tokens", "antiprompt": "stop", "seed": "seed",
-    "n_ctx": CTX, "n_threads": THREADS, "n_gpu_layers": GPU, "pre_prompt": SYSTEM,
-    "input_prefix": TEMPLATE, "input_suffix": TEMPLATE, "pre_prompt_prefix": TEMPLATE,
+    "temp": "temperature",
+    "top_k": "top_k",
+    "top_p": "top_p",
+    "min_p": "min_p",
+    "repeat_penalty": "repeat_penalty",
+    "n_predict": "max_new_tokens",
+    "antiprompt": "stop",
+    "seed": "seed",
+    "n_ctx": CTX,
+    "n_threads": THREADS,
+    "n_gpu_layers": GPU,
+    "pre_prompt": SYSTEM,
+    "input_prefix": TEMPLATE,
+    "input_suffix": TEMPLATE,
+    "pre_prompt_prefix": TEMPLATE,
     "pre_prompt_suffix": TEMPLATE,
 }
 
@@ -41,8 +60,9 @@ def _field(col: Collector, key: str, value: Any) -> None:
             col.set(target, _UNCHECKED[target], key, " (unchecked: off)")
             return
         elif target == "max_new_tokens":
-            col.note(f"{key} (unchecked: no limit in LM Studio; shotglass keeps max_new_tokens = "
-                     f"{DEFAULTS.max_new_tokens})")
+            col.note(
+                f"{key} (unchecked: no limit in LM Studio; shotglass keeps max_new_tokens = {DEFAULTS.max_new_tokens})"
+            )
             return
         else:
             return  # a disabled setting changes nothing

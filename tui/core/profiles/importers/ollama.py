@@ -11,10 +11,24 @@ from tui.core.errors import ProfileError
 from tui.core.profiles.importers._common import CTX, GPU, LOAD, SYSTEM, TEMPLATE, THREADS, Collector
 
 _TABLE = {
-    "temperature": "temperature", "top_k": "top_k", "top_p": "top_p", "min_p": "min_p",
-    "repeat_penalty": "repeat_penalty", "seed": "seed", "num_predict": "max_new_tokens", "stop": "stop",
-    "num_ctx": CTX, "num_gpu": GPU, "main_gpu": GPU, "num_thread": THREADS, "num_batch": LOAD,
-    "use_mmap": LOAD, "use_mlock": LOAD, "numa": LOAD, "low_vram": LOAD, "f16_kv": LOAD,
+    "temperature": "temperature",
+    "top_k": "top_k",
+    "top_p": "top_p",
+    "min_p": "min_p",
+    "repeat_penalty": "repeat_penalty",
+    "seed": "seed",
+    "num_predict": "max_new_tokens",
+    "stop": "stop",
+    "num_ctx": CTX,
+    "num_gpu": GPU,
+    "main_gpu": GPU,
+    "num_thread": THREADS,
+    "num_batch": LOAD,
+    "use_mmap": LOAD,
+    "use_mlock": LOAD,
+    "numa": LOAD,
+    "low_vram": LOAD,
+    "f16_kv": LOAD,
 }
 _NOTES = {
     "system": f"SYSTEM prompt ({SYSTEM})",
@@ -22,8 +36,19 @@ _NOTES = {
     "message": "MESSAGE lines (conversation history is not part of a decoding profile)",
     "adapter": "ADAPTER (LoRA adapters are not supported)",
 }
-_COMMANDS = {"from", "license", "template", "system", "adapter", "draft", "renderer", "parser",
-                    "parameter", "message", "requires"}
+_COMMANDS = {
+    "from",
+    "license",
+    "template",
+    "system",
+    "adapter",
+    "draft",
+    "renderer",
+    "parser",
+    "parameter",
+    "message",
+    "requires",
+}
 
 
 def _closed(value: str) -> bool:
@@ -41,7 +66,7 @@ def _unquote(value: str) -> str:
     value = value.strip()
     for quote in ('"""', '"'):
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
-            return value[len(quote):-len(quote)]
+            return value[len(quote) : -len(quote)]
     return value
 
 
@@ -64,8 +89,7 @@ def _modelfile_commands(text: str, source: str) -> list[tuple[int, str, str]]:
             quote = '"""' if value.strip().startswith('"""') else '"'
             while len(chunks) == 1 or not chunks[-1].rstrip().endswith(quote):
                 if index >= len(lines):
-                    raise ProfileError(f"{source}: line {start}: {command.upper()} opens a quote that is never "
-                                       "closed")
+                    raise ProfileError(f"{source}: line {start}: {command.upper()} opens a quote that is never closed")
                 chunks.append(lines[index])
                 index += 1
         commands.append((start, command, "\n".join(chunks)))

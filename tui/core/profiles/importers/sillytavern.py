@@ -8,13 +8,30 @@ from typing import Any
 from tui.core.profiles.importers._common import CTX, Collector
 
 _TABLE = {
-    "temp": "temperature", "top_k": "top_k", "top_p": "top_p", "min_p": "min_p", "rep_pen": "repeat_penalty",
-    "genamt": "max_new_tokens", "seed": "seed", "max_length": CTX, "max_context": CTX,
+    "temp": "temperature",
+    "top_k": "top_k",
+    "top_p": "top_p",
+    "min_p": "min_p",
+    "rep_pen": "repeat_penalty",
+    "genamt": "max_new_tokens",
+    "seed": "seed",
+    "max_length": CTX,
+    "max_context": CTX,
     "truncation_length": CTX,
 }
 # Keys that only SillyTavern/KoboldAI presets use: how detection tells them from other JSON.
-MARKERS = {"temp", "rep_pen", "genamt", "top_a", "tfs", "typical_p", "typical",
-                        "mirostat_mode", "sampler_order", "rep_pen_range"}
+MARKERS = {
+    "temp",
+    "rep_pen",
+    "genamt",
+    "top_a",
+    "tfs",
+    "typical_p",
+    "typical",
+    "mirostat_mode",
+    "sampler_order",
+    "rep_pen_range",
+}
 
 
 def read(data: dict[str, Any], source: str, col: Collector) -> str | None:
