@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.chat.fitting import ChatSession
+from tui.core.chat.state import ChatState, ReplyPlan
 from tui.core.chat.prompt import PromptParts
-from tui.core.chat.request import reply_stats, sampling_params
 from tui.core.contract import SamplingParams
 from tui.core.errors import ModelError
 from tui.core.profiles.profile import DecodingProfile
@@ -89,18 +88,30 @@ def test_gauge_count_equals_tokens_evaluated(engine) -> None:
     assert engine._llm.input_ids[:counted].tolist() == engine.tokenize(prompt)
 
 
+def _chat_turn(engine, state: ChatState, plan: ReplyPlan, cancel_after: int | None = None):
+    """One reply through the chat state, as the TUI makes it (plan, begin, generate, finish)."""
+    cancel = threading.Event()
+
+    def on_text(text: str, n: int) -> None:
+        state.stream(text, n)
+        if cancel_after is not None and n >= cancel_after:
+            cancel.set()
+
+    state.begin(plan, engine.info.path)
+    result = engine.generate(plan.prompt, plan.params, on_text, cancel, plan.reuse_limit, plan.forced)
+    return result, state.finish(result)
+
+
 def test_follow_up_turns_evaluate_only_new_tokens(engine) -> None:
     profile = DecodingProfile(name="greedy", max_new_tokens=24)
-    session = ChatSession(profile=profile, system_prompt="You are a helpful assistant.")
+    state = ChatState(profile, system_prompt="You are a helpful assistant.")
     evaluated = []
     for message in ("Hello!", "What is 2 + 2?", "And the capital of Italy?", "Thanks."):
-        plan = session.plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
-        result = _run(engine, plan.prompt, sampling_params(profile, plan), reuse_limit=None)
-        history_only = engine.prompt_format.render(session.parts())
+        plan = state.plan_chat(message, engine)
+        history_only = engine.prompt_format.render(state.parts())
         new_tokens = engine.count_tokens(plan.prompt) - engine.count_tokens(history_only)
+        result, _outcome = _chat_turn(engine, state, plan)
         evaluated.append((result.evaluated_prompt_tokens, result.prompt_tokens, new_tokens))
-        session.add_user(message)
-        session.add_reply(result.text, reply_stats(profile, result))
     for turn, (done, total, new) in enumerate(evaluated[1:], start=2):
         assert done < total / 2, f"turn {turn} re-evaluated {done} of {total} prompt tokens"
         assert done <= new + 4, f"turn {turn}: {done} evaluated for {new} new tokens"
@@ -188,39 +199,44 @@ def test_toggling_an_example_changes_the_count_by_exactly_its_tokens(engine) -> 
     from tui.core.fewshot.pins import example_costs, toggled
 
     pins = read_example_set(Path(__file__).resolve().parent.parent / "examples" / "sentiment.toml")
-    session = ChatSession(profile=DecodingProfile(name="g"), system_prompt="Be accurate.", pins=pins)
+    state = ChatState(DecodingProfile(name="g"), system_prompt="Be accurate.", pins=pins)
     fmt, count = engine.prompt_format, engine.count_tokens
-    before = measure(session.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
-    costs = example_costs(pins, session.parts(), fmt, count)
+    before = measure(state.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
+    costs = example_costs(pins, state.parts(), fmt, count)
     for index in (0, 3, 7):
-        session.pins = toggled(pins, index)
-        after = measure(session.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
+        state.set_pins(toggled(pins, index))
+        after = measure(state.parts("Great film"), fmt, count, engine.info.n_ctx, 16)
         example = pins.examples[index]
         block = f"Review: {example.input}\nSentiment: {example.output}\n\n"
         own_tokens = len(engine.tokenize(block)) - 1  # without the BOS the tokenizer adds at the start
         assert before.pins - after.pins == costs[index] == own_tokens
-        assert after.prompt == count(fmt.render(session.parts("Great film")))
+        assert after.prompt == count(fmt.render(state.parts("Great film")))
 
 
 def test_replay_with_the_same_reuse_is_exact(engine) -> None:
     profile = DecodingProfile(name="sampled", temperature=1.0, top_k=0, top_p=1.0, min_p=0.0, max_new_tokens=30)
-    session = ChatSession(profile=profile)
-    results = []
+    state = ChatState(profile)
     for message in ("Tell me about the moon.", "And the sun?"):
-        plan = session.plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
-        params = sampling_params(profile, plan)
-        result = _run(engine, plan.prompt, params, reuse_limit=None)
-        results.append((plan, params, result))
-        session.add_user(message)
-        session.add_reply(result.text, reply_stats(profile, result))
-    plan, params, original = results[-1]
+        original, _outcome = _chat_turn(engine, state, state.plan_chat(message, engine))
     assert original.evaluated_prompt_tokens < original.prompt_tokens  # the original reused the cache
     for _ in range(2):
-        replay = _run(
-            engine, plan.prompt, params, reuse_limit=original.prompt_tokens - original.evaluated_prompt_tokens
-        )
-        assert replay.text == original.text
+        replay, outcome = _chat_turn(engine, state, state.plan_replay())
+        assert replay.text == original.text and outcome.replay is not None and outcome.replay.identical
         assert replay.evaluated_prompt_tokens == original.evaluated_prompt_tokens
+    assert len(state.messages) == 4  # replays never join the chat
+
+
+def test_replaying_a_stopped_reply_reproduces_the_tokens_it_had(engine) -> None:
+    """Ctrl+R on a reply stopped with Esc used to run to the full token limit and report "differs"."""
+    profile = DecodingProfile(name="sampled", temperature=0.9, top_k=40, top_p=0.95, max_new_tokens=120)
+    state = ChatState(profile)
+    original, _outcome = _chat_turn(engine, state, state.plan_chat("Write a long story about a lighthouse.", engine),
+                                    cancel_after=12)
+    assert original.finish_reason is FinishReason.CANCELLED and original.completion_tokens == 12
+    replay, outcome = _chat_turn(engine, state, state.plan_replay())
+    assert replay.completion_tokens == 12 and replay.finish_reason is FinishReason.LENGTH
+    assert outcome.replay is not None and outcome.replay.identical and outcome.replay.stopped_original
+    assert outcome.replay.in_words == "identical for the 12 tokens before the original was stopped"
 
 
 def test_tokenizing_after_close_is_an_error_not_a_crash(model_path: Path, tmp_path: Path) -> None:
@@ -236,9 +252,8 @@ def test_tokenizing_after_close_is_an_error_not_a_crash(model_path: Path, tmp_pa
 
 def _greedy_reply(engine, message: str = "Write a short story about a dragon.", max_new: int = 40):
     profile = DecodingProfile(name="g", max_new_tokens=max_new)
-    plan = ChatSession(profile=profile).plan(message, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
-    params = sampling_params(profile, plan)
-    return plan, params, _run(engine, plan.prompt, params)
+    plan = ChatState(profile).plan_chat(message, engine)
+    return plan, plan.params, _run(engine, plan.prompt, plan.params)
 
 
 def test_inspector_top1_is_the_greedy_choice_at_every_position(engine) -> None:

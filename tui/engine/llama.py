@@ -12,10 +12,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
+import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import llama_cpp
 
@@ -26,7 +28,7 @@ from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, S
 from tui.core.errors import ModelError
 from tui.core.inspector.scores import PositionScores
 from tui.core.models.gguf import GgufInfo, read_gguf_info
-from tui.core.models.hardware import available_memory_bytes
+from tui.core.models.hardware import available_memory_bytes, cpu_flags
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine.chat_template import ChatTemplateFormat
 from tui.engine.scoring import apply_repeat_penalty, score_position
@@ -90,6 +92,45 @@ def check_fits_in_memory(path: Path, available: int | None) -> None:
         )
 
 
+EXTRA_BUFFERS_ENV = "SHOTGLASS_CPU_EXTRA_BUFFERS"
+_params_patch = threading.Lock()
+
+
+def use_cpu_extra_buffers() -> bool:
+    """Whether llama.cpp may pick its "extra" CPU buffer types (AMX kernels, weight repacking).
+
+    On a CPU with AMX, llama.cpp 0.3.36's AMX matmul crashes with SIGSEGV on the embedded Gemma 3 model
+    (``ggml_backend_amx_mul_mat``, reproduced with bare llama-cpp-python on a 2-core AMX machine). Extra
+    buffer types are all or nothing in ``llama_model_params``, so on such CPUs they are off; elsewhere on.
+    ``SHOTGLASS_CPU_EXTRA_BUFFERS=1`` (or ``0``) decides explicitly.
+    """
+    chosen = os.environ.get(EXTRA_BUFFERS_ENV, "").strip()
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return "amx_int8" not in cpu_flags() and "amx_tile" not in cpu_flags()
+
+
+@contextlib.contextmanager
+def _model_params(**fields: object) -> Iterator[None]:
+    """``llama_cpp.Llama`` takes no argument for some model parameters (``use_extra_bufts``): while it is
+    built, its call to ``llama_model_default_params`` returns params with ``fields`` set."""
+    module = llama_cpp.llama_cpp
+    original = module.llama_model_default_params
+
+    def with_fields() -> object:
+        params = original()
+        for name, value in fields.items():
+            setattr(params, name, value)
+        return params
+
+    with _params_patch:
+        module.llama_model_default_params = with_fields
+        try:
+            yield
+        finally:
+            module.llama_model_default_params = original
+
+
 @dataclass(frozen=True)
 class LoadOptions:
     model_path: Path
@@ -122,7 +163,8 @@ class LlamaEngine:
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
             # prints go to the log file instead of the screen.
-            with log_target, contextlib.redirect_stderr(log_target):
+            overrides = {} if use_cpu_extra_buffers() else {"use_extra_bufts": False}
+            with log_target, contextlib.redirect_stderr(log_target), _model_params(**overrides):
                 self._llm = llama_cpp.Llama(
                     model_path=str(options.model_path),
                     n_ctx=n_ctx,
@@ -145,7 +187,7 @@ class LlamaEngine:
         self._pieces: dict[int, bytes] = {}
         self._cancel: threading.Event | None = None
         self._abort_cb = llama_cpp.ggml_abort_callback(self._should_abort)
-        self._no_abort_cb = ctypes.cast(None, llama_cpp.ggml_abort_callback)
+        self._no_abort_cb = llama_cpp.ggml_abort_callback()  # no arguments: a NULL function pointer
         self._closed = False
         self._add_bos = bool(self._llm._model.add_bos_token())
         self._bos_text = self._token_text(self._llm.token_bos())

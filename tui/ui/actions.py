@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
 )
 
 
-def chat_bindings() -> list[Binding]:
+def chat_bindings() -> list[BindingType]:
     return [
         Binding(
             action.key,

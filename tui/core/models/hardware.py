@@ -34,6 +34,18 @@ def physical_cores() -> int:
     return max(1, min(len(cores) or available, available))
 
 
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags the kernel reports (Linux); empty elsewhere or when unreadable."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return frozenset(line.partition(":")[2].split())
+    return frozenset()
+
+
 def _proc_kib(path: str, field: str) -> int | None:
     """A ``Field:   123 kB`` line from a /proc file, in bytes; None where /proc is not there."""
     try:

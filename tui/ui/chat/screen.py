@@ -182,15 +182,13 @@ class ChatScreen(Screen[None]):
     @work(thread=True, group="generate", exit_on_error=False)
     def _generate(self, engine: Engine, plan: ReplyPlan) -> None:
         worker = get_current_worker()
+
+        def on_text(text: str, count: int) -> None:
+            self.post_message(ReplyToken(text, count))
+
         try:
-            result = engine.generate(
-                plan.prompt,
-                plan.params,
-                lambda text, count: self.post_message(ReplyToken(text, count)),
-                worker.cancelled_event,
-                plan.reuse_limit,
-                plan.forced,
-            )
+            result = engine.generate(plan.prompt, plan.params, on_text, worker.cancelled_event, plan.reuse_limit,
+                                     plan.forced)
         except UserError as error:
             self.post_message(ReplyFailed(str(error)))
         else:
