@@ -490,6 +490,13 @@ print("ready", flush=True)
 while not go.exists():
     time.sleep(0.005)
 for n in range(turns):
+    if n == turns // 2:
+        # Halfway, wait (bounded) until the other writer has written too: the writes interleave by
+        # construction, not by the luck of the scheduler on a loaded machine.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(
+                not m.text.startswith(name) for m in store.active_messages(chat)):
+            time.sleep(0.005)
     store.add_user_message(chat, f"{name} question {n}")
     reply = store.start_reply(chat, "p")
     time.sleep(0.001)  # generation: the other process gets its turn at the lock
@@ -517,7 +524,7 @@ def test_two_processes_writing_one_conversation_at_once(history: HistoryStore, t
     stored = history.active_messages(chat)
     assert [m.position for m in stored] == list(range(4 * turns))
     writer_of = [m.text.split()[0] for m in stored]
-    assert sum(a != b for a, b in zip(writer_of, writer_of[1:])) >= 10  # they really took turns
+    assert sum(a != b for a, b in zip(writer_of, writer_of[1:])) >= 2  # they really took turns
     for name in ("alpha", "beta"):
         assert sum(m.text.startswith(f"{name} answer") and m.stats is not None for m in stored) == turns
         assert sum(m.text.startswith(f"{name} question") for m in stored) == turns

@@ -10,110 +10,39 @@ journal stored, so a restart resumes exactly what was on screen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from tui.core.chat.conversation import FinishReason, Message, ReplyStats, Role
+from tui.core.chat.conversation import FinishReason, Message, Role
 from tui.core.chat.fitting import PromptSettings, RequestPlan, fit_request
 from tui.core.chat.journal import Journal, NullJournal
 from tui.core.chat.prompt import PromptParts
 from tui.core.chat.record import ReplyRecord
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.request import reply_stats, sampling_params
-from tui.core.contract import Engine, GenerationResult, SamplingParams
-from tui.core.errors import UserError
+from tui.core.chat.values import (
+    ChatStateError,
+    PendingReply,
+    ReplayVerdict,
+    ReplyOutcome,
+    ReplyPlan,
+    SavedChat,
+    Turn,
+    replay_verdict,
+)
+from tui.core.contract import Engine, GenerationResult
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.profiles.profile import DecodingProfile
 
-
-class ChatStateError(UserError):
-    """The asked-for change does not apply to the chat as it is (nothing to regenerate, a reply running)."""
-
-
-@dataclass(frozen=True)
-class Turn:
-    message: Message
-    stored_id: int | None = None
-    """The history's id for this message; None where nothing is stored."""
-    record: ReplyRecord | None = None
-    """For replies: the prompt, parameters and tokens that made it (what replay and the inspector need)."""
-
-
-@dataclass(frozen=True)
-class SavedChat:
-    """A conversation read back from the history, ready for ``ChatState.resume``."""
-
-    conversation_id: int
-    system_prompt: str
-    pins: ExampleSet
-    profile_name: str
-    model_path: str
-    turns: tuple[Turn, ...]
-
-
-@dataclass(frozen=True)
-class ReplyPlan:
-    """Everything a reply needs before it starts; applying it (``ChatState.begin``) is the only change."""
-
-    kind: ReplyKind
-    keep: int
-    """Turns kept as they are; the rest are replaced by this reply (and its user message, if any)."""
-    user_text: str | None
-    """The user message written before the reply: CHAT and EDIT only."""
-    request: RequestPlan
-    params: SamplingParams
-    profile: DecodingProfile
-    forced: tuple[int, ...] = ()
-    reuse_limit: int | None = None
-    original: ReplyRecord | None = None
-    """REPLAY: the reply being reproduced."""
-    edit_of: int | None = None
-    """EDIT: the stored id of the message being replaced."""
-
-    @property
-    def prompt(self) -> str:
-        return self.request.prompt
-
-
-@dataclass
-class PendingReply:
-    """The reply being generated. Its text is kept as chunks: appending a token copies nothing."""
-
-    plan: ReplyPlan
-    reply_id: int | None
-    model_path: str
-    chunks: list[str] = field(default_factory=list)
-    completion_tokens: int = 0
-
-    @property
-    def text(self) -> str:
-        return "".join(self.chunks)
-
-
-@dataclass(frozen=True)
-class ReplayVerdict:
-    identical: bool
-    compared_tokens: int
-    stopped_original: bool
-    """The original was stopped with Esc: the replay ran for exactly as many tokens as it had."""
-
-    @property
-    def in_words(self) -> str:
-        if self.stopped_original:
-            scope = f"the {self.compared_tokens} tokens before the original was stopped"
-            return f"identical for {scope}" if self.identical else f"differs within {scope}"
-        return "identical to the original" if self.identical else "differs from the original"
-
-
-@dataclass(frozen=True)
-class ReplyOutcome:
-    kind: ReplyKind
-    profile: DecodingProfile
-    text: str
-    stats: ReplyStats | None
-    turn_index: int | None
-    """Where the reply now stands in the turns (None for a replay, which changes nothing)."""
-    replay: ReplayVerdict | None = None
-    error: str | None = None
+__all__ = [
+    "ChatState",
+    "ChatStateError",
+    "PendingReply",
+    "ReplayVerdict",
+    "ReplyOutcome",
+    "ReplyPlan",
+    "SavedChat",
+    "Turn",
+]
 
 
 class ChatState:
@@ -341,7 +270,7 @@ class ChatState:
         plan = pending.plan
         stats = reply_stats(plan.profile, result)
         if not plan.kind.is_saved:
-            return ReplyOutcome(plan.kind, plan.profile, result.text, stats, None, replay=_verdict(plan, result))
+            return ReplyOutcome(plan.kind, plan.profile, result.text, stats, None, replay=replay_verdict(plan, result))
         record = ReplyRecord(plan.prompt, plan.params, plan.profile, result, pending.model_path, plan.forced)
         self._turns.append(Turn(Message(Role.ASSISTANT, result.text, stats), pending.reply_id, record))
         self._journal.finish_reply(pending.reply_id, result.text, stats, record)
@@ -400,16 +329,3 @@ class ChatState:
             return False
         self.new_chat()
         return True
-
-
-def _verdict(plan: ReplyPlan, result: GenerationResult) -> ReplayVerdict:
-    original = plan.original
-    assert original is not None  # a replay plan always carries its original
-    stopped = original.result.finish_reason is FinishReason.CANCELLED
-    if original.result.tokens and result.tokens:
-        identical = result.tokens == original.result.tokens
-        compared = len(original.result.tokens)
-    else:
-        identical = result.text == original.result.text
-        compared = original.result.completion_tokens
-    return ReplayVerdict(identical, compared, stopped)
