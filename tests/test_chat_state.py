@@ -21,11 +21,21 @@ PROFILE = DecodingProfile(name="greedy", max_new_tokens=32)
 OUTCOMES = ("finished", "stopped", "failed")
 
 
-def _result(plan: ReplyPlan, text: str, finish: FinishReason, tokens: tuple[int, ...] | None = None) -> GenerationResult:
+def _result(
+    plan: ReplyPlan, text: str, finish: FinishReason, tokens: tuple[int, ...] | None = None
+) -> GenerationResult:
     tokens = tokens if tokens is not None else tuple(range(len(text.split())))
-    return GenerationResult(text=text, finish_reason=finish, prompt_tokens=plan.request.prompt_tokens,
-                            evaluated_prompt_tokens=plan.request.prompt_tokens, completion_tokens=len(tokens),
-                            ttft_s=0.01, tokens_per_s=50.0, seed=plan.params.seed, tokens=tokens)
+    return GenerationResult(
+        text=text,
+        finish_reason=finish,
+        prompt_tokens=plan.request.prompt_tokens,
+        evaluated_prompt_tokens=plan.request.prompt_tokens,
+        completion_tokens=len(tokens),
+        ttft_s=0.01,
+        tokens_per_s=50.0,
+        seed=plan.params.seed,
+        tokens=tokens,
+    )
 
 
 def _run(state: ChatState, plan: ReplyPlan, text: str, outcome: str = "finished") -> None:
@@ -47,8 +57,12 @@ def history(tmp_path: Path) -> HistoryStore:
 
 def _state(history: HistoryStore, errors: list[str] | None = None) -> ChatState:
     state: ChatState
-    journal = HistoryJournal(history, lambda: "model.gguf", lambda: (state.system_prompt, state.pins, state.profile.name),
-                             (errors if errors is not None else []).append)
+    journal = HistoryJournal(
+        history,
+        lambda: "model.gguf",
+        lambda: (state.system_prompt, state.pins, state.profile.name),
+        (errors if errors is not None else []).append,
+    )
     state = ChatState(PROFILE, "Be brief.", journal=journal)
     return state
 
@@ -82,8 +96,9 @@ def _plan(kind: ReplyKind, state: ChatState, engine: FakeEngine) -> ReplyPlan:
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
 @pytest.mark.parametrize("kind", list(ReplyKind))
-def test_every_kind_and_outcome_leaves_screen_and_store_identical(history: HistoryStore, kind: ReplyKind,
-                                                                   outcome: str) -> None:
+def test_every_kind_and_outcome_leaves_screen_and_store_identical(
+    history: HistoryStore, kind: ReplyKind, outcome: str
+) -> None:
     engine = FakeEngine()
     state = _chat_of_two(history, engine)
     before = state.messages
@@ -118,7 +133,8 @@ def test_a_failed_fork_replaces_the_reply_on_screen_and_in_the_store(history: Hi
 
 
 def test_planning_changes_nothing_and_a_refused_plan_leaves_chat_and_history_as_they_were(
-        history: HistoryStore) -> None:
+    history: HistoryStore,
+) -> None:
     engine = FakeEngine(n_ctx=60)
     state = _chat_of_two(history, engine)
     turns, stored = state.turns, history.get_conversation(state.conversation_id or 0)

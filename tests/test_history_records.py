@@ -15,13 +15,31 @@ from tui.core.profiles.profile import DecodingProfile
 
 RECORD = ReplyRecord(
     prompt="User: hi\nAssistant:",
-    params=SamplingParams(max_new_tokens=8, temperature=0.7, top_k=40, top_p=0.9, min_p=0.05, repeat_penalty=1.1,
-                          seed=42, stop=("\nUser:",)),
+    params=SamplingParams(
+        max_new_tokens=8,
+        temperature=0.7,
+        top_k=40,
+        top_p=0.9,
+        min_p=0.05,
+        repeat_penalty=1.1,
+        seed=42,
+        stop=("\nUser:",),
+    ),
     profile=DecodingProfile(name="creative-sampling", temperature=0.7, stop=("###",)),
-    result=GenerationResult(text=" Hello!", finish_reason=FinishReason.CANCELLED, prompt_tokens=6,
-                            evaluated_prompt_tokens=2, completion_tokens=2, ttft_s=0.1, tokens_per_s=40.0, seed=42,
-                            tokens=(9, 10)),
-    model_path="/models/gemma.gguf", forced=(9,))
+    result=GenerationResult(
+        text=" Hello!",
+        finish_reason=FinishReason.CANCELLED,
+        prompt_tokens=6,
+        evaluated_prompt_tokens=2,
+        completion_tokens=2,
+        ttft_s=0.1,
+        tokens_per_s=40.0,
+        seed=42,
+        tokens=(9, 10),
+    ),
+    model_path="/models/gemma.gguf",
+    forced=(9,),
+)
 
 
 def test_a_record_survives_the_round_trip() -> None:

@@ -41,8 +41,10 @@ def _wait_for_streamed_reply(database, timeout: float = 60.0) -> None:
         if database.exists():
             db = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)
             try:
-                row = db.execute("SELECT count(*) FROM messages WHERE role = 'assistant' AND finish_reason IS NULL "
-                                 "AND length(text) > 8").fetchone()
+                row = db.execute(
+                    "SELECT count(*) FROM messages WHERE role = 'assistant' AND finish_reason IS NULL "
+                    "AND length(text) > 8"
+                ).fetchone()
             except sqlite3.OperationalError:
                 row = (0,)  # the schema is still being created
             finally:
