@@ -24,7 +24,7 @@ import pytest
 
 from tui.core.chat.conversation import FinishReason
 from tui.core.chat.prompt import CompletionFormat, PromptParts
-from tui.core.contract import SamplingParams
+from tui.core.contract import SamplingParams, header_line
 from tui.core.errors import ModelError, UserError
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote import DEFAULT_REMOTE_CTX, RemoteEngine, RemoteStreamError
@@ -80,10 +80,18 @@ def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "llama-server.log"
+    # The server runs with the model parameters shotglass itself loads with (no crashing AMX kernels).
+    launcher = (
+        "import runpy, sys\n"
+        "from tui.engine.llama import model_param_overrides, patch_default_model_params\n"
+        "patch_default_model_params(model_param_overrides())\n"
+        "sys.argv[0] = 'llama_cpp.server'\n"
+        "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
+    )
     command = [
         sys.executable,
-        "-m",
-        "llama_cpp.server",
+        "-c",
+        launcher,
         "--model",
         str(model_path),
         "--host",
@@ -142,8 +150,8 @@ def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str
     assert remote.info.path == str(model_path)
     assert remote.info.n_ctx == 2048 and remote.capabilities.context_known is True
     assert remote.prompt_format == CompletionFormat()
-    assert remote.info.header_line() == (
-        f"gemma-3-270m-q4_k_m · ctx 2048 · remote (127.0.0.1:{port}) · completion (User/Assistant)"
+    assert header_line(remote.info, remote.capabilities) == (
+        f"gemma-3-270m-q4_k_m · ctx 2,048 · remote (127.0.0.1:{port}) · completion (User/Assistant)"
     )
 
 
@@ -151,7 +159,7 @@ def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str
 def test_context_size_is_marked_as_assumed_when_the_server_does_not_say(llama_server: str) -> None:
     engine = RemoteEngine(llama_server)
     assert (engine.info.n_ctx, engine.capabilities.context_known) == (DEFAULT_REMOTE_CTX, False)
-    assert "ctx 2048 (assumed; set --ctx)" in engine.info.header_line()
+    assert "ctx 2,048 (assumed; set --ctx)" in header_line(engine.info, engine.capabilities)
 
 
 @pytest.mark.model
@@ -474,7 +482,7 @@ def test_a_generic_server_gets_estimates_and_a_list_of_parameters_it_may_ignore(
     assert engine.capabilities.ignored_params == ("top_k", "min_p", "repeat_penalty")
     assert engine.ignored_params(_params(top_k=0, min_p=0.0)) == ()
     assert engine.ignored_params(_params(top_k=40, repeat_penalty=1.3)) == ("top_k", "min_p", "repeat_penalty")
-    assert engine.info.header_line().endswith("· token counts ≈")
+    assert header_line(engine.info, engine.capabilities).endswith("· token counts ≈ (cl100k estimate)")
     assert (result.text, result.finish_reason, result.completion_tokens) == (
         "Hi there",
         FinishReason.END_OF_SEQUENCE,

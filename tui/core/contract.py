@@ -36,12 +36,6 @@ class ModelInfo:
     gpu_layers: int
     prompt_format: str
 
-    def header_line(self) -> str:
-        return (
-            f"{self.name} · {self.size_label} {self.quantization} · ctx {self.n_ctx} · "
-            f"{self.backend} · {self.n_threads} threads · {self.prompt_format}"
-        )
-
 
 @dataclass(frozen=True)
 class SamplingParams:
@@ -84,6 +78,28 @@ class EngineCapabilities:
     """Sampling parameters the engine (a server) may ignore; profiles still send them."""
     context_known: bool = True
     """``info.n_ctx`` was read from the model or the server; False: assumed (the user should set --ctx)."""
+
+
+def header_segments(info: ModelInfo, capabilities: EngineCapabilities) -> tuple[tuple[str, str], ...]:
+    """The model line of the header as (text, role) pieces; roles: ``name``, ``warning``, ``format`` or ``""``.
+    One description for the TUI's header (which styles the roles) and plain text (``header_line``)."""
+    pieces: list[tuple[str, str]] = [(info.name, "name")]
+    if info.quantization not in ("", "unknown"):
+        pieces.append((f" · {info.quantization} {info.size_label}", ""))
+    pieces.append((f" · ctx {info.n_ctx:,}", ""))
+    if not capabilities.context_known:
+        pieces.append((" (assumed; set --ctx)", "warning"))
+    pieces.append((f" · {info.backend}", ""))
+    if info.n_threads > 0:  # a remote server's threads are its own business
+        pieces.append((f", {info.n_threads} thread{'s' if info.n_threads != 1 else ''}", ""))
+    pieces += [(" · ", ""), (info.prompt_format, "format")]
+    if not capabilities.exact_counts:
+        pieces.append((" · token counts ≈ (cl100k estimate)", "warning"))
+    return tuple(pieces)
+
+
+def header_line(info: ModelInfo, capabilities: EngineCapabilities) -> str:
+    return "".join(text for text, _role in header_segments(info, capabilities))
 
 
 class Engine(Protocol):

@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import llama_cpp
 
@@ -110,10 +110,15 @@ def use_cpu_extra_buffers() -> bool:
     return "amx_int8" not in cpu_flags() and "amx_tile" not in cpu_flags()
 
 
-@contextlib.contextmanager
-def _model_params(**fields: object) -> Iterator[None]:
-    """``llama_cpp.Llama`` takes no argument for some model parameters (``use_extra_bufts``): while it is
-    built, its call to ``llama_model_default_params`` returns params with ``fields`` set."""
+def model_param_overrides() -> dict[str, object]:
+    """The ``llama_model_params`` fields shotglass sets beyond what ``llama_cpp.Llama`` takes as arguments."""
+    return {} if use_cpu_extra_buffers() else {"use_extra_bufts": False}
+
+
+def patch_default_model_params(fields: dict[str, object]) -> Callable[[], None]:
+    """Make ``llama_model_default_params`` (which ``llama_cpp.Llama`` calls) return params with ``fields`` set;
+    returns the function that undoes it. Also used by the tests to start llama-cpp-python's own server with
+    the same safe parameters."""
     module = llama_cpp.llama_cpp
     original = module.llama_model_default_params
 
@@ -123,12 +128,23 @@ def _model_params(**fields: object) -> Iterator[None]:
             setattr(params, name, value)
         return params
 
+    module.llama_model_default_params = with_fields
+
+    def restore() -> None:
+        module.llama_model_default_params = original
+
+    return restore
+
+
+@contextlib.contextmanager
+def _model_params(fields: dict[str, object]) -> Iterator[None]:
+    """While a ``Llama`` is built, its default model params carry ``fields`` (one load at a time)."""
     with _params_patch:
-        module.llama_model_default_params = with_fields
+        restore = patch_default_model_params(fields)
         try:
             yield
         finally:
-            module.llama_model_default_params = original
+            restore()
 
 
 @dataclass(frozen=True)
@@ -163,8 +179,7 @@ class LlamaEngine:
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
             # prints go to the log file instead of the screen.
-            overrides = {} if use_cpu_extra_buffers() else {"use_extra_bufts": False}
-            with log_target, contextlib.redirect_stderr(log_target), _model_params(**overrides):
+            with log_target, contextlib.redirect_stderr(log_target), _model_params(model_param_overrides()):
                 self._llm = llama_cpp.Llama(
                     model_path=str(options.model_path),
                     n_ctx=n_ctx,

@@ -269,7 +269,8 @@ def iter_sse(response: http.client.HTTPResponse) -> Iterator[tuple[str, str]]:
     ``error`` event. An event cut off by the end of the stream is still delivered: a server may omit the
     blank line after its last event, and the caller decides whether the reply was complete.
     """
-    event, data = "message", []
+    event = "message"
+    data: list[str] = []
     while True:
         line = response.readline()
         if not line:

@@ -83,7 +83,8 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
     elif by_id and model not in by_id:
         raise ModelError(f"{endpoint.url} does not serve model {model!r} (it serves: {', '.join(by_id)})")
     entry = by_id.get(model, {})
-    meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
+    raw_meta = entry.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     props = _optional_json(endpoint, "GET", "/props", None, timeout_s, api_key)
     is_llama_server = isinstance(props, dict) and ("default_generation_settings" in props or "chat_template" in props)
     tokenizer = _detect_tokenizer(endpoint, model, timeout_s, api_key, prefer_llama_server=is_llama_server)

@@ -154,6 +154,14 @@ class HistoryStore:
         return new_id
 
     @staticmethod
+    def _inserted_id(cursor: sqlite3.Cursor) -> int:
+        """The id of the row an INSERT just wrote; sqlite3 leaves it unset only when nothing was inserted."""
+        row_id = cursor.lastrowid
+        if row_id is None:
+            raise HistoryError("the history database did not report the id of the row just inserted")
+        return row_id
+
+    @staticmethod
     def _touch(db: sqlite3.Connection, conversation_id: int, now: float) -> None:
         db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
 
@@ -171,7 +179,7 @@ class HistoryStore:
         pins: ExampleSet,
         profile: str,
     ) -> int:
-        return db.execute(
+        cursor = db.execute(
             "INSERT INTO conversations (id, title, created_at, updated_at, model_path, model_fingerprint, "
             "system_prompt, pins_json, profile) VALUES ((SELECT max(coalesce(max(c.id), 0), (SELECT value FROM "
             "id_high_water WHERE name = 'conversations')) + 1 FROM conversations c), ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -185,7 +193,8 @@ class HistoryStore:
                 json.dumps(pins_to_dict(pins)),
                 profile,
             ),
-        ).lastrowid
+        )
+        return HistoryStore._inserted_id(cursor)
 
     def create_conversation(
         self,
@@ -268,9 +277,19 @@ class HistoryStore:
         )
         if not rows:
             raise HistoryError(f"no conversation with id {conversation_id}")
-        row = rows[0]
-        pins = pins_from_dict(json.loads(row[7]), f"conversation {conversation_id}: pins")
-        return ConversationInfo(*row[:7], pins=pins, profile=row[8])
+        row_id, title, created_at, updated_at, model_path, fingerprint, system_prompt, pins_json, profile = rows[0]
+        pins = pins_from_dict(json.loads(pins_json), f"conversation {conversation_id}: pins")
+        return ConversationInfo(
+            id=row_id,
+            title=title,
+            created_at=created_at,
+            updated_at=updated_at,
+            model_path=model_path,
+            model_fingerprint=fingerprint,
+            system_prompt=system_prompt,
+            pins=pins,
+            profile=profile,
+        )
 
     def get_conversation(self, conversation_id: int) -> LoadedConversation:
         """The active path, ready for ``ChatSession.messages``. A reply killed before its first token is left out."""
@@ -333,7 +352,7 @@ class HistoryStore:
         with self._write() as db:
             self._require(db, conversation_id)
             row = message_row(conversation_id, self._next_position(db, conversation_id), Role.USER, text, now)
-            message_id = db.execute(INSERT, row).lastrowid
+            message_id = self._inserted_id(db.execute(INSERT, row))
             db.execute(
                 "UPDATE conversations SET updated_at = ?, title = CASE title WHEN '' THEN ? ELSE title END "
                 "WHERE id = ?",
@@ -347,7 +366,7 @@ class HistoryStore:
             self._require(db, conversation_id)
             position = self._next_position(db, conversation_id)
             row = message_row(conversation_id, position, Role.ASSISTANT, "", now, profile)
-            message_id = db.execute(INSERT, row).lastrowid
+            message_id = self._inserted_id(db.execute(INSERT, row))
             self._touch(db, conversation_id, now)
             return message_id
 
@@ -443,9 +462,11 @@ class HistoryStore:
                 new_id: int | None = self._supersede_from(db, conversation_id, position)
             else:
                 position, new_id = position + 1, None
-            message_id = db.execute(
-                INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile, message_id=new_id)
-            ).lastrowid
+            message_id = self._inserted_id(
+                db.execute(
+                    INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile, message_id=new_id)
+                )
+            )
             self._touch(db, conversation_id, now)
             return message_id
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
 
 from tui.core.chat.conversation import ReplyStats, Role
 
@@ -18,7 +19,7 @@ class MessageView(Vertical):
         self.message_index = index
         """Position in the session's messages; None for replays and replaced messages."""
         self._initial = text
-        self._stream = None
+        self._stream: MarkdownStream | None = None
         self._raw = ""
 
     def compose(self) -> ComposeResult:

@@ -23,7 +23,7 @@ def _one_line(text: str, width: int = 38) -> str:
 
 class PinsPanel(Vertical):
     BINDINGS = [
-        Binding("space", "toggle", "On/off"),
+        Binding("space", "toggle_pin", "On/off"),
         Binding("delete", "remove", "Remove"),
         Binding("e", "edit", "Edit"),
         Binding("alt+up", "move(-1)", "Move up"),
@@ -86,7 +86,7 @@ class PinsPanel(Vertical):
         if index is not None:
             self.post_message(self.Action(kind, index, offset))
 
-    def action_toggle(self) -> None:
+    def action_toggle_pin(self) -> None:
         self._act("toggle")
 
     def action_remove(self) -> None:

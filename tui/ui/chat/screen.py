@@ -187,8 +187,9 @@ class ChatScreen(Screen[None]):
             self.post_message(ReplyToken(text, count))
 
         try:
-            result = engine.generate(plan.prompt, plan.params, on_text, worker.cancelled_event, plan.reuse_limit,
-                                     plan.forced)
+            result = engine.generate(
+                plan.prompt, plan.params, on_text, worker.cancelled_event, plan.reuse_limit, plan.forced
+            )
         except UserError as error:
             self.post_message(ReplyFailed(str(error)))
         else:

@@ -133,13 +133,12 @@ class CompareScreen(Screen[KeptReply | None]):
             if cancel.is_set():
                 break
             self.post_message(self.Token(column, ""))
+
+            def on_text(text: str, _n: int, column: int = column) -> None:
+                self.post_message(self.Token(column, text))
+
             try:
-                result = self.engine.generate(
-                    plan.prompt,
-                    plan.params,
-                    lambda text, _n, column=column: self.post_message(self.Token(column, text)),
-                    cancel,
-                )
+                result = self.engine.generate(plan.prompt, plan.params, on_text, cancel)
             except UserError as error:
                 self.post_message(self.Failed(column, str(error)))
                 continue

@@ -18,11 +18,19 @@ from textual.widgets.option_list import Option
 
 from tui.core.atomic import write_text_atomic
 from tui.core.errors import UserError
+from tui.core.history.model import HistoryError
 from tui.ui.common.text_editor import TextFieldsEditor
 
 
 def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
+def _conversation_id(option: Option) -> int:
+    """Every row of the list is added with its conversation's id as the option id."""
+    if option.id is None:
+        raise HistoryError(f"history row {option.prompt!r} has no conversation id")
+    return int(option.id)
 
 
 class HistoryScreen(ModalScreen[int | None]):
@@ -106,16 +114,16 @@ class HistoryScreen(ModalScreen[int | None]):
     def _open_first(self) -> None:
         options = self.query_one(OptionList)
         if options.option_count:
-            self.dismiss(int(options.get_option_at_index(options.highlighted or 0).id))
+            self.dismiss(_conversation_id(options.get_option_at_index(options.highlighted or 0)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(int(event.option.id))
+        self.dismiss(_conversation_id(event.option))
 
     def _selected(self) -> int | None:
         options = self.query_one(OptionList)
         if options.highlighted is None or not options.option_count:
             return None
-        return int(options.get_option_at_index(options.highlighted).id)
+        return _conversation_id(options.get_option_at_index(options.highlighted))
 
     def action_rename(self) -> None:
         conversation = self._selected()

@@ -19,6 +19,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.core.errors import ModelError
+
 
 @dataclass(frozen=True)
 class ModelChoice:
@@ -95,6 +97,8 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             layers = int(text) if text not in ("", "-") else None
         except ValueError:
             layers = None
+        if event.option.id is None:
+            raise ModelError(f"model list row {event.option.prompt!r} has no index")
         self.dismiss(ModelChoice(self._paths[int(event.option.id)], layers))
 
     def action_cancel(self) -> None:

@@ -104,7 +104,8 @@ def read(text: str, source: str, col: Collector) -> str | None:
     for other in sections:
         if other != chosen:
             col.note(f"[{other}] (another preset in the file; only [{chosen}] was imported)")
-    for section, values in (("*", shared), (chosen, sections.get(chosen, {}))):
+    chosen_values = sections[chosen] if chosen is not None else {}
+    for section, values in (("*", shared), (chosen, chosen_values)):
         for key, value in values.items():
             col.prefix = f"[{section}] "
             col.apply(_TABLE, _ini_key(key), value, key)

@@ -81,7 +81,7 @@ def _modelfile_commands(text: str, source: str) -> list[tuple[int, str, str]]:
             continue
         match = re.fullmatch(r"([A-Za-z]+)(?:[ \t]+(.*))?", line)
         command = match.group(1).lower() if match else ""
-        if command not in _COMMANDS:
+        if match is None or command not in _COMMANDS:
             raise ProfileError(f"{source}: line {start}: not a Modelfile instruction: {line[:60]!r}")
         chunks = [match.group(2) or ""]
         value = (chunks[0].split(None, 1) or [""])[-1] if command in ("parameter", "message") else chunks[0]
