@@ -15,9 +15,9 @@ import ctypes
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import llama_cpp
 

@@ -7,7 +7,6 @@ from textual.widgets import Static
 
 from tui.core.contract import EngineCapabilities, ModelInfo, header_segments
 
-
 STYLES = {"name": "bold", "warning": "yellow", "format": "italic", "": ""}
 
 
