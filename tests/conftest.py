@@ -1,15 +1,21 @@
-"""Shared fixtures: isolated platformdirs per test, one real embedded model per session."""
+"""Shared fixtures: isolated platformdirs per test, one real embedded model per session, the chat driver
+for the UI tests, and automatic ``model``/``tmux`` markers."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tui.core.paths import AppPaths
 from tui.core.profiles.store import ProfileStore
+
+if TYPE_CHECKING:
+    from tui.ui.app import ShotglassApp
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +29,19 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppPaths:
 @pytest.fixture
 def store(isolated_dirs: AppPaths) -> ProfileStore:
     return ProfileStore(isolated_dirs.user_profiles_dir)
+
+
+@pytest.fixture
+def chat_app(store: ProfileStore) -> Callable[..., ShotglassApp]:
+    """The shared chat driver: ``chat_app(engine=None, *, profile="greedy-factual", **settings)`` builds a
+    ``ShotglassApp`` on this test's profile store (see ``ui_helpers.make_app``); drive it with
+    ``ui_helpers.send`` / ``send_and_wait`` / ``wait_reply`` / ``wait_streamed``."""
+    from ui_helpers import make_app
+
+    def build(engine=None, **settings) -> ShotglassApp:
+        return make_app(store, engine, **settings)
+
+    return build
 
 
 @pytest.fixture(scope="session")
@@ -57,3 +76,25 @@ def shotglass_cmd() -> list[str]:
 @pytest.fixture
 def cli_env(isolated_dirs: AppPaths) -> dict[str, str]:
     return dict(os.environ)
+
+
+MODEL_FIXTURES = ("engine", "model_path")
+TMUX_FILES = ("test_smoke_tmux.py",)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what needs the real model or tmux, so ``-m "not model and not tmux"`` is the quick run.
+
+    ``model``: every test that uses the ``engine`` or ``model_path`` fixture, directly or through another
+    fixture (``item.fixturenames`` is the whole closure). ``tmux``: every test in ``test_smoke_tmux.py`` and
+    every test using a fixture whose name contains "tmux". Explicit marks are kept; none is added twice.
+    Runs first, so ``-m`` selection sees these marks.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures.intersection(MODEL_FIXTURES) and item.get_closest_marker("model") is None:
+            item.add_marker(pytest.mark.model)
+        in_tmux_file = item.path.name in TMUX_FILES
+        if (in_tmux_file or any("tmux" in name for name in fixtures)) and item.get_closest_marker("tmux") is None:
+            item.add_marker(pytest.mark.tmux)

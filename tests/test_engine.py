@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.chat.state import ChatState, ReplyPlan
 from tui.core.chat.prompt import PromptParts
+from tui.core.chat.state import ChatState, ReplyPlan
 from tui.core.contract import SamplingParams
 from tui.core.errors import ModelError
 from tui.core.profiles.profile import DecodingProfile
@@ -228,10 +228,10 @@ def test_replay_with_the_same_reuse_is_exact(engine) -> None:
 
 def test_replaying_a_stopped_reply_reproduces_the_tokens_it_had(engine) -> None:
     """Ctrl+R on a reply stopped with Esc used to run to the full token limit and report "differs"."""
-    profile = DecodingProfile(name="sampled", temperature=0.9, top_k=40, top_p=0.95, max_new_tokens=120)
-    state = ChatState(profile)
-    original, _outcome = _chat_turn(engine, state, state.plan_chat("Write a long story about a lighthouse.", engine),
-                                    cancel_after=12)
+    # Greedy on a count the model continues for far longer than 12 tokens: the stop is always ours.
+    state = ChatState(DecodingProfile(name="greedy", max_new_tokens=120))
+    count = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
+    original, _outcome = _chat_turn(engine, state, state.plan_chat(count, engine), cancel_after=12)
     assert original.finish_reason is FinishReason.CANCELLED and original.completion_tokens == 12
     replay, outcome = _chat_turn(engine, state, state.plan_replay())
     assert replay.completion_tokens == 12 and replay.finish_reason is FinishReason.LENGTH
@@ -359,7 +359,7 @@ def test_switching_models_back_and_forth_returns_memory(model_path: Path, tmp_pa
 
 
 def test_a_model_too_big_for_memory_is_refused_with_the_numbers(model_path: Path) -> None:
-    from tui.engine.llama import check_fits_in_memory
+    from tui.engine.load_options import check_fits_in_memory
 
     with pytest.raises(ModelError, match=r"needs at least 0\.2 GiB .* only 0\.1 GiB is available"):
         check_fits_in_memory(model_path, available=100 * 2**20)

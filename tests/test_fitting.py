@@ -16,15 +16,23 @@ def _words(text: str) -> int:
     return len(text.split()) + 1
 
 
-SETTINGS = PromptSettings(system_prompt="Keep me.",
-                          pins=ExampleSet(examples=(Example("pinned question", "pinned answer"),)))
-HISTORY = tuple(message for index in range(10) for message in (
-    Message(Role.USER, f"question {index} " + "word " * 8), Message(Role.ASSISTANT, f"answer {index} " + "word " * 8)))
+SETTINGS = PromptSettings(
+    system_prompt="Keep me.", pins=ExampleSet(examples=(Example("pinned question", "pinned answer"),))
+)
+HISTORY = tuple(
+    message
+    for index in range(10)
+    for message in (
+        Message(Role.USER, f"question {index} " + "word " * 8),
+        Message(Role.ASSISTANT, f"answer {index} " + "word " * 8),
+    )
+)
 
 
 def _plan(new: str, n_ctx: int, max_new: int = 10, history: tuple[Message, ...] = HISTORY) -> RequestPlan:
-    return fit_request(SETTINGS, DecodingProfile(name="t", max_new_tokens=max_new), history, 0, new,
-                       CompletionFormat(), _words, n_ctx)
+    return fit_request(
+        SETTINGS, DecodingProfile(name="t", max_new_tokens=max_new), history, 0, new, CompletionFormat(), _words, n_ctx
+    )
 
 
 def test_fits_without_dropping() -> None:

@@ -17,7 +17,7 @@ import tui
 import tui.core
 
 TUI_DIR = Path(tui.__file__).parent
-LLAMA_IMPORT = re.compile(r"^\s*(import\s+llama_cpp|from\s+llama_cpp[\s.])", re.MULTILINE)
+LLAMA_IMPORT = re.compile(r"^\s*(import\s+llama_cpp\b(?!_)|from\s+llama_cpp[\s.])", re.MULTILINE)
 
 
 def _modules(package: str) -> list[str]:

@@ -7,12 +7,11 @@ import threading
 from pathlib import Path
 
 from textual.widgets import SelectionList
-from ui_helpers import InspectableFake, wait_for
+from ui_helpers import InspectableFake, send, send_and_wait, wait_for
 
 from tui.core.chat.conversation import Role
 from tui.core.history.store import HistoryStore
 from tui.engine.fake import FakeEngine
-from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.message_view import MessageView
 from tui.ui.common.choice import ChoiceScreen
 from tui.ui.common.text_editor import TextFieldsEditor
@@ -20,34 +19,19 @@ from tui.ui.history.screen import HistoryScreen
 from tui.ui.inspector.screen import InspectorScreen
 
 
-def _app(store, engine, history=None, **kw):
-    return ShotglassApp(
-        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), history=history, **kw)
-    )
-
-
-async def _send(pilot, text):
-    s = pilot.app.screen
-    n = len(s.session.messages)
-    s.query_one("#input").text = text
-    s.query_one("#input").focus()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: len(s.session.messages) == n + 2 and not s.generating)
-
-
 def _views(screen):
     return [
-        (v.role.value, v.message_index, v.has_class("-dropped"), v.raw_text or v._initial)
+        (v.role.value, v.message_index, v.has_class("-dropped"), v.raw_text or v.body.source)
         for v in screen.query(MessageView)
     ]
 
 
-async def test_a_fork_after_a_replay_dims_the_replaced_reply(store):
+async def test_a_fork_after_a_replay_dims_the_replaced_reply(chat_app):
     engine = InspectableFake().script("one two three", "one two three", "forked")
-    app = _app(store, engine)
+    app = chat_app(engine)
     async with app.run_test(size=(130, 40)) as pilot:
         chat = app.screen
-        await _send(pilot, "count")
+        await send_and_wait(pilot, "count")
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(engine.requests) == 2 and not chat.generating)
         await pilot.press("f8")
@@ -58,7 +42,7 @@ async def test_a_fork_after_a_replay_dims_the_replaced_reply(store):
         assert orig.has_class("-dropped"), "original reply view not marked replaced"
 
 
-async def test_overflow_dims_only_messages_out_of_context(store, tmp_path):
+async def test_overflow_dims_only_messages_out_of_context(chat_app, tmp_path):
     history = HistoryStore(tmp_path / "h.sqlite3")
     chat_id = history.create_conversation(title="long")
     for i in range(30):
@@ -81,23 +65,23 @@ async def test_overflow_dims_only_messages_out_of_context(store, tmp_path):
             ),
         )
     engine = FakeEngine(n_ctx=int("330"))
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await wait_for(pilot, lambda: len(s.session.messages) == 60)
-        await _send(pilot, "next")
+        await wait_for(pilot, lambda: len(s.state.messages) == 60)
+        await send_and_wait(pilot, "next")
         vs = _views(s)
-        wrong = [v for v in vs if v[2] and v[1] is not None and v[1] >= s.session.context_start]
+        wrong = [v for v in vs if v[2] and v[1] is not None and v[1] >= s.state.context_start]
         assert not wrong
     history.close()
 
 
-async def test_an_edit_that_does_not_fit_changes_nothing(store, tmp_path):
+async def test_an_edit_that_does_not_fit_changes_nothing(chat_app, tmp_path):
     history = HistoryStore(tmp_path / "h.sqlite3")
     engine = FakeEngine(n_ctx=300).script("r1", "r2")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await _send(pilot, "hello")
-        await _send(pilot, "more")
+        await send_and_wait(pilot, "hello")
+        await send_and_wait(pilot, "more")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChoiceScreen))
         await pilot.press("up", "enter")
@@ -108,13 +92,13 @@ async def test_an_edit_that_does_not_fit_changes_nothing(store, tmp_path):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: pilot.app.screen is s)
         await pilot.pause(0.2)
-        conv = s.conversation_id
-        await _send(pilot, "after")
-        assert [m.text for m in history.get_conversation(conv).messages] == [m.text for m in s.session.messages]
+        conv = s.state.conversation_id
+        await send_and_wait(pilot, "after")
+        assert [m.text for m in history.get_conversation(conv).messages] == [m.text for m in s.state.messages]
     history.close()
 
 
-async def test_send_while_a_model_loads_is_refused(store):
+async def test_send_while_a_model_loads_is_refused(chat_app):
     release = threading.Event()
     new = InspectableFake()
 
@@ -138,15 +122,7 @@ async def test_send_while_a_model_loads_is_refused(store):
         has_chat_template=True,
     )
     old = InspectableFake().script("old model reply here")
-    app = ShotglassApp(
-        AppSettings(
-            engine=old,
-            profiles=store,
-            profile=store.get("greedy-factual"),
-            load_model=loader,
-            scan_models=lambda: [entry],
-        )
-    )
+    app = chat_app(old, load_model=loader, scan_models=lambda: [entry])
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
         await pilot.press("f10")
@@ -155,17 +131,15 @@ async def test_send_while_a_model_loads_is_refused(store):
             lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 1,
         )
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is chat and chat._loading)
-        chat.query_one("#input").text = "hi"
-        chat.query_one("#input").focus()
-        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is chat and chat.models.loading)
+        await send(pilot, "hi")
         await pilot.pause(0.1)
         assert not chat.generating and old.requests == [] and chat.query_one("#input").text == "hi"
         release.set()
         await wait_for(pilot, lambda: chat.engine is new and old.closed)
 
 
-async def test_quitting_cancels_a_running_comparison(store):
+async def test_quitting_cancels_a_running_comparison(chat_app):
     gate = threading.Event()
     seen = []
 
@@ -175,7 +149,7 @@ async def test_quitting_cancels_a_running_comparison(store):
             return super().generate(prompt, params, on_text, cancel, reuse_limit, forced)
 
     engine = Rec(gate=gate).script("a b c d e f")
-    app = _app(store, engine)
+    app = chat_app(engine)
     from tui.ui.compare.screen import CompareScreen
 
     async with app.run_test(size=(140, 40)) as pilot:
@@ -190,24 +164,24 @@ async def test_quitting_cancels_a_running_comparison(store):
     assert seen[0].is_set()
 
 
-async def test_deleting_the_open_chat_keeps_saving(store, tmp_path):
+async def test_deleting_the_open_chat_keeps_saving(chat_app, tmp_path):
     history = HistoryStore(tmp_path / "h.sqlite3")
     engine = FakeEngine().script("r1", "r2")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await _send(pilot, "hello")
+        await send_and_wait(pilot, "hello")
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HistoryScreen))
         await pilot.press("ctrl+d", "ctrl+d")
         await wait_for(pilot, lambda: len(history.list_conversations()) == 0)
         await pilot.press("escape")
         await wait_for(pilot, lambda: pilot.app.screen is s)
-        await _send(pilot, "second")
+        await send_and_wait(pilot, "second")
         assert history.list_conversations(), "nothing saved after deleting the open chat"
     history.close()
 
 
-async def test_a_failed_regenerate_leaves_no_stale_record(store):
+async def test_a_failed_regenerate_leaves_no_stale_record(chat_app):
     class Failing(InspectableFake):
         calls = 0
 
@@ -220,29 +194,26 @@ async def test_a_failed_regenerate_leaves_no_stale_record(store):
             return super().generate(*a, **k)
 
     engine = Failing().script("first reply text")
-    async with _app(store, engine).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await _send(pilot, "hello")
+        await send_and_wait(pilot, "hello")
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: not s.generating and len(s.session.messages) == 2 and Failing.calls == 2)
+        await wait_for(pilot, lambda: not s.generating and len(s.state.messages) == 2 and Failing.calls == 2)
         await pilot.pause(0.1)
-        assert s.records.get(1) is None or s.records[1].result.text == s.session.messages[1].text
+        record = s.state.turns[1].record
+        assert record is None or record.result.text == s.state.messages[1].text
 
 
-async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(store):
+async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(chat_app):
     from tui.engine.chat_template import ChatTemplateFormat
 
     template = (Path(__file__).parent / "data" / "strict-alternation.jinja").read_text()
     engine = FakeEngine(prompt_format=ChatTemplateFormat(template=template, bos_token="<s>", eos_token="</s>"))
-    app = ShotglassApp(
-        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), system_prompt="Be brief.")
-    )
+    app = chat_app(engine, system_prompt="Be brief.")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
         s = app.screen
-        s.query_one("#input").text = "hi"
-        s.query_one("#input").focus()
-        await pilot.press("enter")
+        await send(pilot, "hi")
         await pilot.pause(0.3)
         assert engine.requests == [] and s.query_one("#input").text == "hi"  # refused, kept
         await pilot.press("f7")
@@ -251,17 +222,17 @@ async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(stor
     assert app.return_code in (None, 0)
 
 
-async def test_a_resumed_chat_whose_last_reply_was_lost_keeps_roles_alternating(store, tmp_path):
+async def test_a_resumed_chat_whose_last_reply_was_lost_keeps_roles_alternating(chat_app, tmp_path):
     history = HistoryStore(tmp_path / "h.sqlite3")
     c = history.create_conversation()
     history.add_user_message(c, "first question")
     history.start_reply(c, "greedy-factual")  # killed before the first flush
     engine = FakeEngine().script("answer")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await wait_for(pilot, lambda: len(s.session.messages) == 2)
-        assert [m.role for m in s.session.messages] == [Role.USER, Role.ASSISTANT]
-        await _send(pilot, "second question")
+        await wait_for(pilot, lambda: len(s.state.messages) == 2)
+        assert [m.role for m in s.state.messages] == [Role.USER, Role.ASSISTANT]
+        await send_and_wait(pilot, "second question")
         assert engine.requests[-1][0] == "User: first question\nAssistant: \n\nUser: second question\nAssistant:"
     history.close()
 
@@ -281,7 +252,7 @@ def test_invalid_utf8_on_stdin_and_unwritable_exports_are_one_line_errors(shotgl
     assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
 
 
-async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idle(store, tmp_path):
+async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idle(chat_app, tmp_path):
     from tui.core.chat.conversation import FinishReason, ReplyStats
 
     history = HistoryStore(tmp_path / "h.sqlite3")
@@ -302,20 +273,21 @@ async def test_resuming_a_chat_saved_with_another_profile_keeps_it_and_stays_idl
             tokens_per_s=1.0,
         ),
     )
-    async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(FakeEngine(), history=history).run_test(size=(120, 40)) as pilot:
         s = pilot.app.screen
-        await wait_for(pilot, lambda: len(s.session.messages) == 2)
+        await wait_for(pilot, lambda: len(s.state.messages) == 2)
         await pilot.pause(0.5)
-        assert s.session.profile.name == "balanced"
+        assert s.state.profile.name == "balanced"
         writes = []
-        original = s.persist_settings
-        s.persist_settings = lambda: (writes.append(s.session.profile.name), original())
+        original = history.update_conversation
+        history.update_conversation = lambda *a, **k: (writes.append(s.state.profile.name), original(*a, **k))[1]
         await pilot.pause(0.5)
         assert writes == []  # nothing flips back and forth while idle
         await pilot.press("f2")
         await pilot.pause(0.3)
         names = s.profile_names
-        assert s.session.profile.name == names[(names.index("balanced") + 1) % len(names)]
-        assert s.query_one("#profile-select").value == s.session.profile.name
-    assert history.conversation_info(c).profile == s.session.profile.name
+        assert s.state.profile.name == names[(names.index("balanced") + 1) % len(names)]
+        assert s.query_one("#profile-select").value == s.state.profile.name
+        assert writes == [s.state.profile.name]  # the switch is saved once (and the wrapper above is live)
+    assert history.conversation_info(c).profile == s.state.profile.name
     history.close()

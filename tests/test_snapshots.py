@@ -5,22 +5,24 @@ Regenerate after an intended visual change with ``pytest tests/test_snapshots.py
 
 from __future__ import annotations
 
+from ui_helpers import make_app
+
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
-from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.app import ShotglassApp
 
 REPLY = "The capital of France is **Paris**.\n\n```python\nprint('bonjour')\n```"
 
 
-def _app(store: ProfileStore) -> ShotglassApp:
+def _fixed_seed_app(store: ProfileStore) -> ShotglassApp:
     # A fixed seed keeps the stats line identical from run to run.
     store.save(
         DecodingProfile(name="greedy-factual", description="fixed seed for snapshots", temperature=0.0, seed=42),
         force=True,
     )
     engine = FakeEngine(n_ctx=4096).script(REPLY)
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
+    return make_app(store, engine)
 
 
 async def _steady(pilot) -> None:
@@ -30,7 +32,7 @@ async def _steady(pilot) -> None:
 
 
 def test_empty_chat(snap_compare, store: ProfileStore) -> None:
-    assert snap_compare(_app(store), terminal_size=(100, 28), run_before=_steady)
+    assert snap_compare(_fixed_seed_app(store), terminal_size=(100, 28), run_before=_steady)
 
 
 def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> None:
@@ -40,7 +42,7 @@ def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> Non
         await pilot.press(*"Capital?", "enter")
         for _ in range(100):
             await pilot.pause(0.02)
-            if len(pilot.app.screen.session.messages) == 2:
+            if len(pilot.app.screen.state.messages) == 2:
                 break
         await pilot.press(*"And Italy")
         gauge = pilot.app.screen.query_one("#gauge")
@@ -50,4 +52,4 @@ def test_chat_with_a_reply_and_a_draft(snap_compare, store: ProfileStore) -> Non
                 break
         await pilot.pause(0.1)
 
-    assert snap_compare(_app(store), terminal_size=(100, 28), run_before=converse)
+    assert snap_compare(_fixed_seed_app(store), terminal_size=(100, 28), run_before=converse)

@@ -9,13 +9,8 @@ from tui.core.chat.word_diff import differing_spans
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
-from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.compare.column import CompareColumn
 from tui.ui.compare.screen import CompareScreen
-
-
-def _app(store: ProfileStore, engine: FakeEngine) -> ShotglassApp:
-    return ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
 
 
 async def _open(pilot, app, text: str = "Describe the sea") -> CompareScreen:
@@ -25,9 +20,9 @@ async def _open(pilot, app, text: str = "Describe the sea") -> CompareScreen:
     return app.screen
 
 
-async def test_compare_runs_profiles_in_order_highlights_and_keeps(store: ProfileStore) -> None:
+async def test_compare_runs_profiles_in_order_highlights_and_keeps(chat_app) -> None:
     engine = FakeEngine().script("The sea is calm and blue.", "The sea is wild and grey.")
-    app = _app(store, engine)
+    app = chat_app(engine)
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
         compare = await _open(pilot, app)
@@ -43,17 +38,17 @@ async def test_compare_runs_profiles_in_order_highlights_and_keeps(store: Profil
         assert any("yellow" in str(span.style) for span in body.spans)
         await pilot.press("2")
         await _wait(pilot, lambda: app.screen is chat)
-        assert [m.text for m in chat.session.messages] == ["Describe the sea", "The sea is wild and grey."]
-        assert chat.session.messages[-1].stats.profile == "creative-sampling"
+        assert [m.text for m in chat.state.messages] == ["Describe the sea", "The sea is wild and grey."]
+        assert chat.state.messages[-1].stats.profile == "creative-sampling"
         assert chat.query_one("#input").text == ""
 
 
-async def test_compare_refuses_a_broken_profile_and_a_prompt_that_does_not_fit(store: ProfileStore) -> None:
+async def test_compare_refuses_a_broken_profile_and_a_prompt_that_does_not_fit(store: ProfileStore, chat_app) -> None:
     store.user_dir.mkdir(parents=True, exist_ok=True)
     (store.user_dir / "broken.toml").write_text('name = "broken"\ntop_p = 7\n')
     store.save(DecodingProfile(name="huge", max_new_tokens=5000))
     engine = FakeEngine(n_ctx=2048)
-    app = _app(store, engine)
+    app = chat_app(engine)
     async with app.run_test(size=(140, 40)) as pilot:
         compare = await _open(pilot, app)
         selection = compare.query_one(SelectionList)

@@ -7,33 +7,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from tui.ui.screens import chat_history
-from ui_helpers import wait_for
+from ui_helpers import send, send_and_wait, wait_for, wait_streamed
 
 from tui.core.chat.conversation import Role
+from tui.core.history import journal
 from tui.core.history.store import HistoryStore
-from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
-from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.common.choice import ChoiceScreen
 from tui.ui.common.text_editor import TextFieldsEditor
 from tui.ui.history.screen import HistoryScreen
-
-
-def _app(store: ProfileStore, engine: FakeEngine, history: HistoryStore, resume: bool = True) -> ShotglassApp:
-    return ShotglassApp(
-        AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), history=history, resume=resume)
-    )
-
-
-async def _send(pilot, app, text: str) -> None:
-    screen = app.screen
-    count = len(screen.session.messages)
-    screen.query_one("#input").text = text
-    screen.query_one("#input").focus()
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: len(screen.session.messages) == count + 2 and not screen.generating)
 
 
 @pytest.fixture
@@ -43,40 +26,38 @@ def history(tmp_path: Path):
     store.close()
 
 
-async def test_messages_are_saved_and_resumed_with_the_gauge(store, history) -> None:
+async def test_messages_are_saved_and_resumed_with_the_gauge(chat_app, history) -> None:
     engine = FakeEngine().script("Paris.", "Rome.")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         app = pilot.app
-        await _send(pilot, app, "Capital of France?")
-        await _send(pilot, app, "And Italy?")
-        conversation = app.screen.conversation_id
+        await send_and_wait(pilot, "Capital of France?")
+        await send_and_wait(pilot, "And Italy?")
+        conversation = app.screen.state.conversation_id
     loaded = history.get_conversation(conversation)
     assert [m.text for m in loaded.messages] == ["Capital of France?", "Paris.", "And Italy?", "Rome."]
     assert loaded.messages[1].stats.profile == "greedy-factual"
     assert loaded.info.title.startswith("Capital of France")
-    async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(FakeEngine(), history=history).run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
-        await wait_for(pilot, lambda: len(screen.session.messages) == 4)
+        await wait_for(pilot, lambda: len(screen.state.messages) == 4)
         gauge = screen.query_one(ContextGauge)
         await wait_for(pilot, lambda: gauge.counts is not None and gauge.counts.history > 0)
-        assert screen.conversation_id == conversation
+        assert screen.state.conversation_id == conversation
         assert len(screen.query(".message")) == 4
-    async with _app(store, FakeEngine(), history, resume=False).run_test(size=(120, 40)) as pilot:
+    async with chat_app(FakeEngine(), history=history, resume=False).run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.1)
-        assert pilot.app.screen.session.messages == []
+        assert pilot.app.screen.state.messages == ()
 
 
-async def test_the_reply_is_written_while_it_streams(store, history, monkeypatch) -> None:
-    monkeypatch.setattr(chat_history, "FLUSH_EVERY_S", 0.0)
+async def test_the_reply_is_written_while_it_streams(chat_app, history, monkeypatch) -> None:
+    monkeypatch.setattr(journal, "FLUSH_EVERY_S", 0.0)
     gate = threading.Event()
     engine = FakeEngine(gate=gate).script("one two three four")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
-        screen.query_one("#input").text = "count"
-        screen.query_one("#input").focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: screen._pending is not None and screen._pending.view._raw == "one")
-        conversation = screen.conversation_id
+        await send(pilot, "count")
+        await wait_streamed(pilot, "one")
+        conversation = screen.state.conversation_id
         stored = history.active_messages(conversation)
         assert [m.role for m in stored] == [Role.USER, Role.ASSISTANT]
         assert stored[0].text == "count"  # committed before generation
@@ -86,13 +67,13 @@ async def test_the_reply_is_written_while_it_streams(store, history, monkeypatch
     assert history.active_messages(conversation)[1].stats is not None
 
 
-async def test_edit_and_regenerate_keep_the_old_branches(store, history) -> None:
+async def test_edit_and_regenerate_keep_the_old_branches(chat_app, history) -> None:
     engine = FakeEngine().script("first reply", "second reply", "edited reply", "regenerated reply")
-    async with _app(store, engine, history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history).run_test(size=(120, 40)) as pilot:
         app = pilot.app
         screen = app.screen
-        await _send(pilot, app, "hello")
-        await _send(pilot, app, "more")
+        await send_and_wait(pilot, "hello")
+        await send_and_wait(pilot, "more")
         await pilot.press("ctrl+t")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("up", "enter")  # the first of the two user messages
@@ -102,26 +83,26 @@ async def test_edit_and_regenerate_keep_the_old_branches(store, history) -> None
         await wait_for(
             pilot,
             lambda: (
-                [m.text for m in screen.session.messages] == ["hello again", "edited reply"] and not screen.generating
+                [m.text for m in screen.state.messages] == ["hello again", "edited reply"] and not screen.generating
             ),
         )
         await pilot.press("ctrl+g")
-        await wait_for(pilot, lambda: screen.session.messages[-1].text == "regenerated reply" and not screen.generating)
-        conversation = screen.conversation_id
+        await wait_for(pilot, lambda: screen.state.messages[-1].text == "regenerated reply" and not screen.generating)
+        conversation = screen.state.conversation_id
     assert [m.text for m in history.get_conversation(conversation).messages] == ["hello again", "regenerated reply"]
     old = [[m.text for m in branch.messages] for branch in history.old_branches(conversation)]
     assert ["hello", "first reply", "more", "second reply"] in old
     assert ["edited reply"] in old
 
 
-async def test_conversations_screen_searches_opens_and_deletes_with_confirmation(store, history) -> None:
+async def test_conversations_screen_searches_opens_and_deletes_with_confirmation(chat_app, history) -> None:
     engine = FakeEngine().script("about rivers", "about mountains")
-    async with _app(store, engine, history, resume=False).run_test(size=(120, 40)) as pilot:
+    async with chat_app(engine, history=history, resume=False).run_test(size=(120, 40)) as pilot:
         app = pilot.app
-        await _send(pilot, app, "tell me about the Seine")
-        first = app.screen.conversation_id
+        await send_and_wait(pilot, "tell me about the Seine")
+        first = app.screen.state.conversation_id
         await pilot.press("ctrl+n")
-        await _send(pilot, app, "tell me about Everest")
+        await send_and_wait(pilot, "tell me about Everest")
         chat = app.screen
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
@@ -129,8 +110,8 @@ async def test_conversations_screen_searches_opens_and_deletes_with_confirmation
         await pilot.press(*"Seine")
         await wait_for(pilot, lambda: listing.query_one("#history-list").option_count == 1)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.screen is chat and chat.conversation_id == first)
-        assert chat.session.messages[0].text == "tell me about the Seine"
+        await wait_for(pilot, lambda: app.screen is chat and chat.state.conversation_id == first)
+        assert chat.state.messages[0].text == "tell me about the Seine"
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
         listing = app.screen
@@ -140,13 +121,13 @@ async def test_conversations_screen_searches_opens_and_deletes_with_confirmation
         await wait_for(pilot, lambda: len(history.list_conversations()) == 1)
 
 
-async def test_a_corrupt_history_is_moved_aside_and_the_app_stays_up(store, tmp_path: Path) -> None:
+async def test_a_corrupt_history_is_moved_aside_and_the_app_stays_up(chat_app, tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
     history = HistoryStore(path)
     try:
-        async with _app(store, FakeEngine().script("fine"), history).run_test(size=(120, 40)) as pilot:
-            await _send(pilot, pilot.app, "still working?")
+        async with chat_app(FakeEngine().script("fine"), history=history).run_test(size=(120, 40)) as pilot:
+            await send_and_wait(pilot, "still working?")
         assert history.notice and "moved" in history.notice.lower()
         kept = [p for p in tmp_path.iterdir() if p.name.startswith("history.sqlite3.corrupt-")]
         assert kept and kept[0].read_bytes() == b"this is not a database" * 100
@@ -155,7 +136,7 @@ async def test_a_corrupt_history_is_moved_aside_and_the_app_stays_up(store, tmp_
         history.close()
 
 
-async def test_a_long_chat_mounts_its_tail_and_loads_earlier_on_demand(store, history) -> None:
+async def test_a_long_chat_mounts_its_tail_and_loads_earlier_on_demand(chat_app, history) -> None:
     from textual.widgets import Button
 
     from tui.ui.chat.message_view import MessageView
@@ -165,9 +146,9 @@ async def test_a_long_chat_mounts_its_tail_and_loads_earlier_on_demand(store, hi
         history.add_user_message(chat, f"question {index}")
         reply = history.start_reply(chat, "greedy-factual")
         history.update_reply_text(reply, f"answer {index}")
-    async with _app(store, FakeEngine(), history).run_test(size=(120, 40)) as pilot:
+    async with chat_app(FakeEngine(), history=history).run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen
-        await wait_for(pilot, lambda: len(screen.session.messages) == 60)
+        await wait_for(pilot, lambda: len(screen.state.messages) == 60)
         assert len(screen.query(MessageView)) == 24
         assert "unfinished" in str(screen.query(".message-stats").last().render())
         screen.query_one("#load-earlier", Button).press()

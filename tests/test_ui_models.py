@@ -5,14 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from ui_helpers import wait_for
+from ui_helpers import send, send_and_wait, wait_for, wait_streamed
 
 from tui.core.errors import ModelError
 from tui.core.models.scan import ModelEntry
 from tui.core.models.sources import SkippedFile, SourceKind
-from tui.core.profiles.store import ProfileStore
 from tui.engine.fake import FakeEngine
-from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.models.picker import ModelPicker
 
@@ -31,21 +29,16 @@ def _entry(name: str) -> ModelEntry:
     )
 
 
-def _app(store: ProfileStore, engine: FakeEngine, loader) -> ShotglassApp:
-    scan = lambda: [_entry("a.gguf"), _entry("b.gguf"), SkippedFile(Path("/models/notes.gguf"), "not a GGUF file")]
-    return ShotglassApp(
-        AppSettings(
-            engine=engine,
-            profiles=store,
-            profile=store.get("greedy-factual"),
-            load_model=loader,
-            scan_models=scan,
-            gpu_note="CPU-only build",
-        )
-    )
+def _scan():
+    return [_entry("a.gguf"), _entry("b.gguf"), SkippedFile(Path("/models/notes.gguf"), "not a GGUF file")]
 
 
-async def test_switching_keeps_the_chat_and_closes_the_old_model(store: ProfileStore) -> None:
+def _with_models(chat_app, engine: FakeEngine, loader):
+    """The shared chat driver with a model loader and a scan of two models and one skipped file."""
+    return chat_app(engine, load_model=loader, scan_models=_scan, gpu_note="CPU-only build")
+
+
+async def test_switching_keeps_the_chat_and_closes_the_old_model(chat_app) -> None:
     loaded: list[tuple[Path, int | None]] = []
     new_engine = FakeEngine(n_ctx=4096).script("from the new model")
 
@@ -54,13 +47,10 @@ async def test_switching_keeps_the_chat_and_closes_the_old_model(store: ProfileS
         return new_engine
 
     old_engine = FakeEngine().script("from the old model")
-    app = _app(store, old_engine, loader)
+    app = _with_models(chat_app, old_engine, loader)
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
-        chat.query_one("#input").text = "hello"
-        chat.query_one("#input").focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(chat.session.messages) == 2 and not chat.generating)
+        await send_and_wait(pilot, "hello")
         await pilot.press("f10")
         await wait_for(
             pilot,
@@ -73,24 +63,20 @@ async def test_switching_keeps_the_chat_and_closes_the_old_model(store: ProfileS
         assert loaded == [(Path("/models/b.gguf"), 0)] and app.engine is new_engine
         gauge = chat.query_one(ContextGauge)
         await wait_for(pilot, lambda: gauge.counts is not None and gauge.counts.n_ctx == 4096)
-        assert [m.text for m in chat.session.messages] == ["hello", "from the old model"]
-        chat.query_one("#input").text = "again"
-        chat.query_one("#input").focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(chat.session.messages) == 4 and not chat.generating)
+        assert [m.text for m in chat.state.messages] == ["hello", "from the old model"]
+        await send_and_wait(pilot, "again")
+        assert len(chat.state.messages) == 4
         assert new_engine.requests[0][0].startswith("User: hello\nAssistant: from the old model")
 
 
-async def test_switching_mid_reply_cancels_first(store: ProfileStore) -> None:
+async def test_switching_mid_reply_cancels_first(chat_app) -> None:
     gate = threading.Event()
     old_engine = FakeEngine(gate=gate).script("one two three four")
-    app = _app(store, old_engine, lambda path, layers: FakeEngine())
+    app = _with_models(chat_app, old_engine, lambda path, layers: FakeEngine())
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
-        chat.query_one("#input").text = "count"
-        chat.query_one("#input").focus()
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: chat._pending is not None and chat._pending.view._raw == "one")
+        await send(pilot, "count")
+        await wait_streamed(pilot, "one")
         await pilot.press("f10")
         await wait_for(
             pilot,
@@ -98,16 +84,19 @@ async def test_switching_mid_reply_cancels_first(store: ProfileStore) -> None:
         )
         await pilot.press("enter")
         await wait_for(pilot, lambda: old_engine.closed)
-        assert chat.session.messages[-1].text == "one"
-        assert chat.session.messages[-1].stats.finish_reason.value == "cancelled"
+        assert chat.state.messages[-1].text == "one"
+        assert chat.state.messages[-1].stats.finish_reason.value == "cancelled"
 
 
-async def test_a_failed_load_keeps_the_current_model(store: ProfileStore) -> None:
+async def test_a_failed_load_keeps_the_current_model(chat_app) -> None:
+    attempted: list[Path] = []
+
     def loader(path: Path, layers: int | None):
+        attempted.append(path)
         raise ModelError(f"{path.name} needs at least 40.0 GiB of memory for its weights; only 3.0 GiB is available")
 
     engine = FakeEngine()
-    app = _app(store, engine, loader)
+    app = _with_models(chat_app, engine, loader)
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
         await pilot.press("f10")
@@ -116,6 +105,6 @@ async def test_a_failed_load_keeps_the_current_model(store: ProfileStore) -> Non
             lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 2,
         )
         await pilot.press("enter")
-        await wait_for(pilot, lambda: not chat._loading and app.screen is chat)
+        await wait_for(pilot, lambda: attempted and not chat.models.loading and app.screen is chat)
         await pilot.pause(0.1)
         assert chat.engine is engine and not engine.closed

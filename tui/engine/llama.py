@@ -12,28 +12,25 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import llama_cpp
 
 from tui.core.chat.conversation import FinishReason
-from tui.core.chat.prompt import CompletionFormat, PromptFormat
 from tui.core.chat.stops import StopScanner
 from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.core.errors import ModelError
 from tui.core.inspector.scores import PositionScores
-from tui.core.models.gguf import GgufInfo, read_gguf_info
-from tui.core.models.hardware import available_memory_bytes, cpu_flags
+from tui.core.models.gguf import read_gguf_info
+from tui.core.models.hardware import available_memory_bytes
 from tui.core.profiles.profile import DecodingProfile
-from tui.engine.chat_template import ChatTemplateFormat
+from tui.engine import load_options as options_
+from tui.engine.load_options import LoadOptions, model_param_overrides
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
-DEFAULT_CTX_CAP = 8192
 ABORTABLE_PROMPT_TOKENS = 64
 """Prompt evaluations at least this long get llama.cpp's abort callback; shorter ones finish in
 milliseconds, and the callback costs a GIL round-trip per graph node while it is installed."""
@@ -68,51 +65,13 @@ def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
 
-GPU_BACKENDS = ("CUDA", "Metal", "Vulkan", "ROCm", "HIP", "SYCL", "OpenCL", "MUSA", "CANN", "Kompute")
-
-
 def gpu_backend_names() -> list[str]:
     """Which GPU backends this llama.cpp build has, read from its system-info line (``CUDA : ARCHS = ...``)."""
     info = llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")
-    names = [segment.split(":")[0].strip() for segment in info.split("|") if ":" in segment]
-    return [name for name in names if any(name.upper().startswith(gpu.upper()) for gpu in GPU_BACKENDS)]
+    return options_.gpu_names(segment.split(":")[0].strip() for segment in info.split("|") if ":" in segment)
 
 
-def check_fits_in_memory(path: Path, available: int | None) -> None:
-    """Refuse, with the numbers, a model whose weights alone exceed the memory that is free right now.
-
-    llama.cpp mmaps the file, so an oversized model would not fail at load: it would page-thrash the
-    machine. The KV cache comes on top, so this check is a floor, not a promise."""
-    size = path.stat().st_size
-    if available is not None and size > available:
-        raise ModelError(
-            f"{path.name} needs at least {size / 2**30:.1f} GiB of memory for its weights; only "
-            f"{available / 2**30:.1f} GiB is available. Close other programs or pick a smaller "
-            "quantization"
-        )
-
-
-EXTRA_BUFFERS_ENV = "SHOTGLASS_CPU_EXTRA_BUFFERS"
 _params_patch = threading.Lock()
-
-
-def use_cpu_extra_buffers() -> bool:
-    """Whether llama.cpp may pick its "extra" CPU buffer types (AMX kernels, weight repacking).
-
-    On a CPU with AMX, llama.cpp 0.3.36's AMX matmul crashes with SIGSEGV on the embedded Gemma 3 model
-    (``ggml_backend_amx_mul_mat``, reproduced with bare llama-cpp-python on a 2-core AMX machine). Extra
-    buffer types are all or nothing in ``llama_model_params``, so on such CPUs they are off; elsewhere on.
-    ``SHOTGLASS_CPU_EXTRA_BUFFERS=1`` (or ``0``) decides explicitly.
-    """
-    chosen = os.environ.get(EXTRA_BUFFERS_ENV, "").strip()
-    if chosen in ("0", "1"):
-        return chosen == "1"
-    return "amx_int8" not in cpu_flags() and "amx_tile" not in cpu_flags()
-
-
-def model_param_overrides() -> dict[str, object]:
-    """The ``llama_model_params`` fields shotglass sets beyond what ``llama_cpp.Llama`` takes as arguments."""
-    return {} if use_cpu_extra_buffers() else {"use_extra_bufts": False}
 
 
 def patch_default_model_params(fields: dict[str, object]) -> Callable[[], None]:
@@ -147,31 +106,13 @@ def _model_params(fields: dict[str, object]) -> Iterator[None]:
             restore()
 
 
-@dataclass(frozen=True)
-class LoadOptions:
-    model_path: Path
-    n_ctx: int | None = None
-    n_threads: int = 1
-    gpu_layers: int | None = None
-    log_file: Path | None = None
-
-
-def resolve_n_ctx(info: GgufInfo, requested: int | None) -> int:
-    trained = info.context_length
-    if requested is None:
-        return min(trained or DEFAULT_CTX_CAP, DEFAULT_CTX_CAP)
-    if trained is not None and requested > trained:
-        raise ModelError(f"--ctx {requested} exceeds the model's trained context of {trained} tokens")
-    return requested
-
-
 class LlamaEngine:
     def __init__(self, options: LoadOptions) -> None:
         gguf = read_gguf_info(options.model_path)
-        n_ctx = resolve_n_ctx(gguf, options.n_ctx)
+        n_ctx = options_.resolve_n_ctx(gguf, options.n_ctx)
         offload = gpu_offload_supported()
         if not offload or options.gpu_layers == 0:
-            check_fits_in_memory(options.model_path, available_memory_bytes())
+            options_.check_fits_in_memory(options.model_path, available_memory_bytes())
         gpu_layers = options.gpu_layers if options.gpu_layers is not None else (-1 if offload else 0)
         if options.log_file is not None:
             route_llama_log(options.log_file)
@@ -206,7 +147,9 @@ class LlamaEngine:
         self._closed = False
         self._add_bos = bool(self._llm._model.add_bos_token())
         self._bos_text = self._token_text(self._llm.token_bos())
-        self.prompt_format = self._resolve_format(gguf)
+        self.prompt_format = options_.resolve_prompt_format(
+            gguf, self._bos_text, self._token_text(self._llm.token_eos())
+        )
         if not offload:
             backend = "CPU-only build"
         elif gpu_layers == 0:
@@ -232,18 +175,6 @@ class LlamaEngine:
         if token < 0:
             return ""
         return self._llm._model.token_get_text(token)
-
-    def _resolve_format(self, gguf: GgufInfo) -> PromptFormat:
-        """The GGUF's chat template if it has one; otherwise a labelled completion transcript.
-
-        Never llama-cpp-python's silent Llama-2 fallback: a base model without a template (like the
-        embedded Gemma 270M) would get ``[INST]`` markers it never saw in training.
-        """
-        template = gguf.chat_template
-        if template is None:
-            return CompletionFormat()
-        eos_text = self._token_text(self._llm.token_eos())
-        return ChatTemplateFormat(template=template, bos_token=self._bos_text, eos_token=eos_text)
 
     # -- tokens -------------------------------------------------------------------------------------
 

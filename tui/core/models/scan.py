@@ -19,14 +19,7 @@ from typing import Any
 
 from tui.core.errors import ModelError
 from tui.core.models.gguf import read_gguf_info
-from tui.core.models.sources import (
-    Candidate,
-    ScanSource,
-    SkippedFile,
-    SourceKind,
-    find_candidates,
-    is_later_split_part,
-)
+from tui.core.models.sources import Candidate, ScanSource, SkippedFile, SourceKind, find_candidates, is_later_split_part
 
 __all__ = ["ModelEntry", "SkippedFile", "scan_models", "model_entries", "skipped_files", "result_to_json"]
 

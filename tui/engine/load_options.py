@@ -1,0 +1,89 @@
+"""Choices made before llama.cpp loads a model, kept apart from ``llama.py`` because none needs llama_cpp:
+the load options, the context size, the memory check, which CPU kernels are safe to use and the prompt
+format."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.core.chat.prompt import CompletionFormat, PromptFormat
+from tui.core.errors import ModelError
+from tui.core.models.gguf import GgufInfo
+from tui.core.models.hardware import cpu_flags
+from tui.engine.chat_template import ChatTemplateFormat
+
+DEFAULT_CTX_CAP = 8192
+GPU_BACKENDS = ("CUDA", "Metal", "Vulkan", "ROCm", "HIP", "SYCL", "OpenCL", "MUSA", "CANN", "Kompute")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    model_path: Path
+    n_ctx: int | None = None
+    n_threads: int = 1
+    gpu_layers: int | None = None
+    log_file: Path | None = None
+
+
+def resolve_n_ctx(info: GgufInfo, requested: int | None) -> int:
+    trained = info.context_length
+    if requested is None:
+        return min(trained or DEFAULT_CTX_CAP, DEFAULT_CTX_CAP)
+    if trained is not None and requested > trained:
+        raise ModelError(f"--ctx {requested} exceeds the model's trained context of {trained} tokens")
+    return requested
+
+
+def check_fits_in_memory(path: Path, available: int | None) -> None:
+    """Refuse, with the numbers, a model whose weights alone exceed the memory that is free right now.
+
+    llama.cpp mmaps the file, so an oversized model would not fail at load: it would page-thrash the
+    machine. The KV cache comes on top, so this check is a floor, not a promise."""
+    size = path.stat().st_size
+    if available is not None and size > available:
+        raise ModelError(
+            f"{path.name} needs at least {size / 2**30:.1f} GiB of memory for its weights; only "
+            f"{available / 2**30:.1f} GiB is available. Close other programs or pick a smaller "
+            "quantization"
+        )
+
+
+EXTRA_BUFFERS_ENV = "SHOTGLASS_CPU_EXTRA_BUFFERS"
+
+
+def use_cpu_extra_buffers() -> bool:
+    """Whether llama.cpp may pick its "extra" CPU buffer types (AMX kernels, weight repacking).
+
+    On a CPU with AMX, llama.cpp 0.3.36's AMX matmul crashes with SIGSEGV on the embedded Gemma 3 model
+    (``ggml_backend_amx_mul_mat``, reproduced with bare llama-cpp-python on a 2-core AMX machine). Extra
+    buffer types are all or nothing in ``llama_model_params``, so on such CPUs they are off; elsewhere on.
+    ``SHOTGLASS_CPU_EXTRA_BUFFERS=1`` (or ``0``) decides explicitly.
+    """
+    chosen = os.environ.get(EXTRA_BUFFERS_ENV, "").strip()
+    if chosen in ("0", "1"):
+        return chosen == "1"
+    return "amx_int8" not in cpu_flags() and "amx_tile" not in cpu_flags()
+
+
+def model_param_overrides() -> dict[str, object]:
+    """The ``llama_model_params`` fields shotglass sets beyond what ``llama_cpp.Llama`` takes as arguments."""
+    return {} if use_cpu_extra_buffers() else {"use_extra_bufts": False}
+
+
+def gpu_names(backends: Iterable[str]) -> list[str]:
+    """The GPU backends among the names in llama.cpp's system-info line."""
+    return [name for name in backends if any(name.upper().startswith(gpu.upper()) for gpu in GPU_BACKENDS)]
+
+
+def resolve_prompt_format(gguf: GgufInfo, bos_text: str, eos_text: str) -> PromptFormat:
+    """The GGUF's chat template if it has one; otherwise a labelled completion transcript.
+
+    Never llama-cpp-python's silent Llama-2 fallback: a base model without a template (like the embedded
+    Gemma 270M) would get ``[INST]`` markers it never saw in training.
+    """
+    if gguf.chat_template is None:
+        return CompletionFormat()
+    return ChatTemplateFormat(template=gguf.chat_template, bos_token=bos_text, eos_token=eos_text)
