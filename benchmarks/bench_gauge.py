@@ -7,9 +7,10 @@ tokenization of the whole prompt. That has to stay well under a frame (target < 
 typing lags in long chats. The cold figure (no cache: system, pins, history and full prompt counted, two of
 them full-length) is what the first keystroke after a new reply, a profile switch or a pin edit pays.
 
-The conversation is synthetic (no generation needed) but realistic text, built with ``ChatSession`` until
-the rendered history reaches the target token count; the draft then grows one character at a time,
-exactly as ``ChatScreen._recount`` builds it (``session.parts(draft if draft.strip() else None)``).
+The conversation is synthetic (no generation needed) but realistic text, grown message by message until
+the rendered history reaches the target token count, then loaded into a ``ChatState`` the way a saved chat
+is resumed (``ChatState.resume`` of a ``SavedChat``); the draft then grows one character at a time, exactly
+as ``ChatScreen.recount`` builds it (``state.parts(draft if draft.strip() else None)``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ import time
 from _common import base_parser, load_engine, median, p95
 
 from tui.core.chat.budget import measure_with_cache
-from tui.core.chat.fitting import ChatSession
+from tui.core.chat.conversation import Message, Role
+from tui.core.chat.fitting import PromptSettings
+from tui.core.chat.state import ChatState, SavedChat, Turn
+from tui.core.contract import header_line
+from tui.core.fewshot.examples import ExampleSet
 from tui.core.profiles.profile import DecodingProfile
 
 WORDS = (
@@ -41,20 +46,34 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + rng.choice([".", "?", "!", ", right?"])
 
 
-def build_session(engine, target_tokens: int) -> ChatSession:
+def build_state(engine, target_tokens: int) -> ChatState:
     profile = DecodingProfile(
         name="bench", max_new_tokens=256, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0
     )
-    session = ChatSession(
-        profile=profile,
-        system_prompt="You are a concise assistant for a prompt-engineering course. Answer in plain sentences.",
+    settings = PromptSettings(
+        system_prompt="You are a concise assistant for a prompt-engineering course. Answer in plain sentences."
     )
     rng = random.Random(0)
     fmt = engine.prompt_format
-    while engine.count_tokens(fmt.render(session.parts())) < target_tokens:
-        session.add_user(" ".join(sentence(rng) for _ in range(rng.randint(1, 3))))
-        session.add_reply(" ".join(sentence(rng) for _ in range(rng.randint(2, 6))), None)
-    return session
+    messages: list[Message] = []
+    while engine.count_tokens(fmt.render(settings.parts(messages))) < target_tokens:
+        messages.append(Message(Role.USER, " ".join(sentence(rng) for _ in range(rng.randint(1, 3)))))
+        messages.append(Message(Role.ASSISTANT, " ".join(sentence(rng) for _ in range(rng.randint(2, 6)))))
+    state = ChatState(profile)
+    state.resume(saved_chat(messages, settings.system_prompt, settings.pins, profile.name), None)
+    return state
+
+
+def saved_chat(messages, system_prompt: str, pins: ExampleSet, profile_name: str) -> SavedChat:
+    """A conversation as the history hands it to ``ChatState.resume``; nothing is stored (NullJournal)."""
+    return SavedChat(
+        conversation_id=0,
+        system_prompt=system_prompt,
+        pins=pins,
+        profile_name=profile_name,
+        model_path="",
+        turns=tuple(Turn(message) for message in messages),
+    )
 
 
 def main() -> None:
@@ -65,17 +84,17 @@ def main() -> None:
 
     engine = load_engine(args.threads)
     fmt, count, n_ctx = engine.prompt_format, engine.count_tokens, engine.info.n_ctx
-    session = build_session(engine, args.history_tokens)
-    reserve = session.profile.max_new_tokens
-    print(f"model: {engine.info.header_line()}")
-    history_prompt = fmt.render(session.parts())
+    state = build_state(engine, args.history_tokens)
+    reserve = state.profile.max_new_tokens
+    print(f"model: {header_line(engine.info, engine.capabilities)}")
+    history_prompt = fmt.render(state.parts())
     print(
-        f"conversation: {len(session.messages)} messages, {count(history_prompt)} tokens, "
+        f"conversation: {len(state.messages)} messages, {count(history_prompt)} tokens, "
         f"{len(history_prompt)} chars rendered; draft grows to {len(DRAFT)} chars\n"
     )
 
     # Cold: what the first recount after a reply pays (no cache), draft of typical length.
-    parts = session.parts(DRAFT[:40])
+    parts = state.parts(DRAFT[:40])
     cold: list[float] = []
     for _ in range(args.cold_runs):
         start = time.perf_counter()
@@ -89,19 +108,19 @@ def main() -> None:
     for length in range(len(DRAFT) + 1):
         draft = DRAFT[:length]
         start = time.perf_counter()
-        parts = session.parts(draft if draft.strip() else None)
+        parts = state.parts(draft if draft.strip() else None)
         gauge, cache = measure_with_cache(parts, fmt, count, n_ctx, reserve, cache)
         elapsed = time.perf_counter() - start
         if length == 0:
             first_key = elapsed  # fills the cache: a cold recount, kept out of the per-keystroke figures
         else:
             per_key.append(elapsed)
-    exact = count(fmt.render(session.parts(DRAFT)))
+    exact = count(fmt.render(state.parts(DRAFT)))
     assert gauge.prompt == exact, f"gauge {gauge.prompt} != exact count {exact}"
 
     # Where the time goes: one render and one tokenization of the full prompt.
-    full = fmt.render(session.parts(DRAFT))
-    render = [_timed(lambda: fmt.render(session.parts(DRAFT))) for _ in range(50)]
+    full = fmt.render(state.parts(DRAFT))
+    render = [_timed(lambda: fmt.render(state.parts(DRAFT))) for _ in range(50)]
     tokenize = [_timed(lambda: count(full)) for _ in range(50)]
 
     rows = [
@@ -122,7 +141,7 @@ def main() -> None:
         f"\ngauge at the last keystroke: system {gauge.system}, history {gauge.history}, draft {gauge.draft}, "
         f"reserve {gauge.reserve} (prompt {gauge.prompt} = exact count {exact})"
     )
-    ui_thread = asyncio.run(_ui_thread_cost(engine, session))
+    ui_thread = asyncio.run(_ui_thread_cost(engine, state))
     print(
         f"UI thread per keystroke in the real app (median / p95): {median(ui_thread) * 1000:.3f} / "
         f"{p95(ui_thread) * 1000:.3f} ms over {len(ui_thread)} keys"
@@ -137,7 +156,7 @@ def main() -> None:
     engine.close()
 
 
-async def _ui_thread_cost(engine, session: ChatSession) -> list[float]:
+async def _ui_thread_cost(engine, chat: ChatState) -> list[float]:
     """Time what a keystroke costs the UI thread in the real app: the TextArea edit plus the gauge's
     change handler (which only re-arms the debounce timer; counting happens in a thread worker)."""
     import tempfile
@@ -145,15 +164,29 @@ async def _ui_thread_cost(engine, session: ChatSession) -> list[float]:
 
     from tui.core.profiles.store import ProfileStore
     from tui.ui.app import AppSettings, ShotglassApp
+    from tui.ui.chat.transcript import Transcript
 
     store = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")
     app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual")))
     costs: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
-        screen.session.messages = list(session.messages)
+        # Load the benchmark's turns into the app's own ChatState as a resumed chat, keeping the app's system
+        # prompt, pins and profile: only the turns change, as when this benchmark set the old session's
+        # message list. It is then shown the way a resumed chat is (transcript, settings, gauge recount); the
+        # timed part below is the same as before (TextArea edit + the Changed handler, which builds
+        # ``state.parts(draft)`` and re-arms the debounce timer), and the first count's worker is awaited so
+        # it does not run during the timed keystrokes.
+        state = screen.state
+        state.resume(saved_chat(chat.messages, state.system_prompt, state.pins, state.profile.name), None)
+        await screen.query_one(Transcript).show_messages(state.messages)
+        await screen.show_settings()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         chat_input = screen.query_one("#input")
-        handler = screen._draft_changed
+        # What the input's TextArea.Changed handler (``ChatScreen._draft_changed``) runs, through the public
+        # name: build the parts with the draft and re-arm the gauge's debounce timer.
+        handler = screen.recount
         for char in DRAFT[:80]:
             start = time.perf_counter()
             chat_input.insert(char)
@@ -162,7 +195,7 @@ async def _ui_thread_cost(engine, session: ChatSession) -> list[float]:
             await pilot.pause(0.01)
         await pilot.pause(0.5)
         gauge = screen.query_one("#gauge").counts
-        exact = engine.count_tokens(engine.prompt_format.render(screen.session.parts(DRAFT[:80])))
+        exact = engine.count_tokens(engine.prompt_format.render(screen.state.parts(DRAFT[:80])))
         print(f"app gauge after typing: prompt {gauge.prompt} tokens = exact {exact}: {gauge.prompt == exact}")
     return costs
 

@@ -19,7 +19,8 @@ import time
 import llama_cpp
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
-from tui.core.contract import SamplingParams
+from tui.core.contract import SamplingParams, header_line
+from tui.engine.llama import model_param_overrides, patch_default_model_params
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 """Counting: greedy decoding keeps going far past 1000 tokens without emitting EOS."""
@@ -62,6 +63,8 @@ def main() -> None:
     args = parser.parse_args()
 
     engine = load_engine(args.threads)
+    # The same model parameters on both sides (on AMX CPUs llama.cpp's AMX kernels crash: see load_options).
+    patch_default_model_params(model_param_overrides())
     bare = llama_cpp.Llama(
         model_path=str(model_path()),
         n_ctx=N_CTX,
@@ -72,7 +75,7 @@ def main() -> None:
     )
     prompt_len = len(bare.tokenize(PROMPT.encode("utf-8"), add_bos=True, special=True))
     assert prompt_len == engine.count_tokens(PROMPT), "both sides must evaluate the same prompt tokens"
-    print(f"model: {engine.info.header_line()}")
+    print(f"model: {header_line(engine.info, engine.capabilities)}")
     print(f"prompt: {prompt_len} tokens, greedy, no stop strings; {args.runs} alternating runs per side\n")
     # Warm-up: the first decode on a fresh context pays one-off costs (weight repacking, page faults).
     run_shotglass(engine, 32)

@@ -70,8 +70,12 @@ def timed(action, runs: int) -> list[float]:
 
 
 async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> list[float]:
-    """Time to interactive in the real app on the embedded model: load the chat into the session, mount the
-    transcript (the last 40 messages; earlier ones on demand) and hand control back to the event loop."""
+    """Time to interactive in the real app on the embedded model: load the chat into the chat state, mount the
+    transcript (the last 24 messages; earlier ones on demand) and hand control back to the event loop.
+
+    It goes through the app's own resume path (``conversation_flows.open_conversation``, what picking a chat in
+    the history screen runs): the stored chat is read back from this ``HistoryStore`` as a ``SavedChat``,
+    ``ChatState.resume`` takes it, and the transcript, settings and gauge are shown, as before."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -79,6 +83,7 @@ async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> li
 
     from tui.core.profiles.store import ProfileStore
     from tui.ui.app import AppSettings, ShotglassApp
+    from tui.ui.chat.conversation_flows import open_conversation
 
     engine = load_engine(2)
     profiles = ProfileStore(Path(tempfile.mkdtemp()) / "profiles")
@@ -91,10 +96,10 @@ async def ui_open_times(store: HistoryStore, conversation: int, runs: int) -> li
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(runs):
             start = time.perf_counter()
-            await app.screen.open_conversation(conversation)
+            await open_conversation(app.screen, conversation)
             await pilot.pause()
             times.append(time.perf_counter() - start)
-            assert len(app.screen.session.messages) == 2000
+            assert len(app.screen.state.messages) == 2000
     engine.close()
     return times
 

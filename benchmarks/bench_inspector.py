@@ -14,7 +14,7 @@ import time
 
 from _common import base_parser, load_engine, median
 
-from tui.core.contract import SamplingParams
+from tui.core.contract import SamplingParams, header_line
 from tui.core.profiles.profile import DecodingProfile
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
@@ -46,7 +46,7 @@ def main() -> None:
             rescoring[name].append(time.perf_counter() - started)
             assert len(scores) == len(result.tokens)
     assert result is not None and result.completion_tokens == args.tokens, "the reply ended early"
-    print(f"model: {engine.info.header_line()}")
+    print(f"model: {header_line(engine.info, engine.capabilities)}")
     print(f"reply: {result.completion_tokens} tokens, greedy, {args.runs} alternating runs\n")
     print(f"{'measurement':<36}{'median s':>10}{'ratio':>8}")
     print(f"{'generate (inspector off)':<36}{median(generation):>10.3f}{1.0:>8.2f}")

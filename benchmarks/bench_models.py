@@ -79,7 +79,7 @@ def start_server(model: Path, threads: int) -> tuple[subprocess.Popen, str, Path
             [
                 sys.executable,
                 "-m",
-                "llama_cpp.server",
+                "tui.engine.llama_cpp_server",  # llama_cpp.server, loading as shotglass does
                 "--model",
                 str(model),
                 "--host",

@@ -6,8 +6,9 @@ message). If that holds, TTFT at turn 20 is close to TTFT at turn 2 (target rati
 prompt is many times longer; if something breaks the prefix (a non-append-only render, a tokenization
 seam), ``evaluated_prompt_tokens`` jumps to the whole prompt and TTFT grows with the chat.
 
-The chat runs exactly as the TUI runs it: ``ChatSession.plan`` -> ``sampling_params`` ->
-``engine.generate`` -> ``add_user``/``add_reply``, with the greedy-factual profile (max_new_tokens 48).
+The chat runs exactly as the TUI runs it: ``ChatState.plan_chat`` (prompt fitted, seed drawn) ->
+``ChatState.begin`` -> ``engine.generate`` (text streamed into ``ChatState.stream``) -> ``ChatState.finish``,
+with the greedy-factual profile (max_new_tokens 48).
 Greedy decoding makes every repetition of the chat identical, so per-turn medians and minima over
 ``--chats`` repetitions damp noise from other processes (the minimum is the least noisy estimate).
 A "cold" TTFT (the turn-20 prompt with the cache holding an unrelated prompt) shows what reuse saves.
@@ -21,8 +22,10 @@ from pathlib import Path
 
 from _common import base_parser, load_engine, median
 
-from tui.core.chat.fitting import ChatSession, RequestPlan
-from tui.core.chat.request import reply_stats, sampling_params
+from tui.core.chat.fitting import RequestPlan
+from tui.core.chat.request import sampling_params
+from tui.core.chat.state import ChatState
+from tui.core.contract import header_line
 from tui.core.profiles.store import ProfileStore
 
 TURNS = 20
@@ -56,15 +59,21 @@ def message(turn: int) -> str:
 
 
 def run_chat(engine, profile) -> tuple[list[dict], str]:
-    session = ChatSession(profile=profile)
+    state = ChatState(profile)
     rows: list[dict] = []
     for turn in range(1, TURNS + 1):
-        text = message(turn)
-        plan = session.plan(text, engine.prompt_format, engine.count_tokens, engine.info.n_ctx)
-        params = sampling_params(profile, plan)
-        result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
-        session.add_user(text)
-        session.add_reply(result.text, reply_stats(profile, result))
+        plan = state.plan_chat(message(turn), engine)
+        state.begin(plan, engine.info.path)
+        # The same call the chat screen's worker makes; the engine measures TTFT before the first callback.
+        result = engine.generate(
+            plan.prompt,
+            plan.params,
+            lambda text, count: state.stream(text, count),
+            threading.Event(),
+            plan.reuse_limit,
+            plan.forced,
+        )
+        state.finish(result)
         rows.append(
             {
                 "turn": turn,
@@ -72,7 +81,7 @@ def run_chat(engine, profile) -> tuple[list[dict], str]:
                 "evaluated": result.evaluated_prompt_tokens,
                 "completion": result.completion_tokens,
                 "finish": result.finish_reason.value,
-                "dropped": plan.dropped_messages,
+                "dropped": plan.request.dropped_messages,
                 "ttft": result.ttft_s,
             }
         )
@@ -87,7 +96,7 @@ def main() -> None:
     engine = load_engine(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         profile = ProfileStore(Path(tmp)).get("greedy-factual").with_overrides(max_new_tokens=48)
-    print(f"model: {engine.info.header_line()}")
+    print(f"model: {header_line(engine.info, engine.capabilities)}")
     print(f"profile: {profile.name}, max_new_tokens {profile.max_new_tokens}; {args.chats} chats of {TURNS} turns\n")
 
     chats = []

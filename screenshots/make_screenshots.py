@@ -7,7 +7,8 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
     python screenshots/make_screenshots.py
 
 writes chat.svg (one answered question), few-shot.svg (the sentiment example set pinned), gauge-draft.svg
-(a second turn plus an unsent draft, so the context gauge shows draft tokens) and profile-switch.svg (F2 until creative-sampling, then a short poem).
+(a second turn plus an unsent draft, so the context gauge shows draft tokens) and profile-switch.svg (F2
+until creative-sampling, then a short poem).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
 Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
 """
@@ -57,7 +58,7 @@ async def settle(pilot, seconds: float = 0.5) -> None:
 
 
 def count(screen, role: Role, text: str | None = None) -> int:
-    return sum(1 for m in screen.session.messages if m.role is role and text in (None, m.text))
+    return sum(1 for m in screen.state.messages if m.role is role and text in (None, m.text))
 
 
 async def ask(pilot, question: str) -> None:
@@ -102,13 +103,11 @@ async def shoot(app: ShotglassApp) -> None:
 
         chat_input.clear()
         for _ in app.screen.profile_names:  # F2 cycles through the profiles in name order
-            if app.screen.session.profile.name == "creative-sampling":
+            if app.screen.state.profile.name == "creative-sampling":
                 break
             await pilot.press("f2")
             await pilot.pause(0.05)
-        await wait_until(
-            pilot, lambda: app.screen.session.profile.name == "creative-sampling", "the profile switch", 10
-        )
+        await wait_until(pilot, lambda: app.screen.state.profile.name == "creative-sampling", "the profile switch", 10)
         await settle(pilot)
         await ask(pilot, "Write a short poem about the sea.")
         save(app, "profile-switch.svg")

@@ -80,18 +80,10 @@ def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "llama-server.log"
-    # The server runs with the model parameters shotglass itself loads with (no crashing AMX kernels).
-    launcher = (
-        "import runpy, sys\n"
-        "from tui.engine.llama import model_param_overrides, patch_default_model_params\n"
-        "patch_default_model_params(model_param_overrides())\n"
-        "sys.argv[0] = 'llama_cpp.server'\n"
-        "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
-    )
     command = [
         sys.executable,
-        "-c",
-        launcher,
+        "-m",
+        "tui.engine.llama_cpp_server",  # llama_cpp.server, loading as shotglass does (no crashing AMX kernels)
         "--model",
         str(model_path),
         "--host",
