@@ -12,16 +12,14 @@ One ``HistoryStore`` per process; its methods may be called from any thread (one
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.fewshot.examples import ExampleSet
+from tui.core.history import statements
+from tui.core.history.connection import HistoryConnection
 from tui.core.history.model import (
     Branch,
     ConversationInfo,
@@ -43,7 +41,7 @@ from tui.core.history.rows import (
     stats_from_row,
     stored_from_row,
 )
-from tui.core.history.schema import open_database
+from tui.core.history.search import search_active
 from tui.core.history.transfer import default_title, parse_conversation, read_json_file, to_json, to_markdown
 from tui.core.paths import AppPaths
 
@@ -77,16 +75,15 @@ class HistoryStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db, self.notice = open_database(path)
-        self._lock = threading.RLock()
+        self._connection = HistoryConnection(path)
+        self.notice = self._connection.notice
 
     @classmethod
     def for_paths(cls, paths: AppPaths) -> "HistoryStore":
         return cls(history_path(paths))
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._connection.close()
 
     def __enter__(self) -> "HistoryStore":
         return self
@@ -94,107 +91,7 @@ class HistoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One transaction holding the write lock from its start, so two processes never interleave inside it."""
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException as error:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                if isinstance(error, sqlite3.DatabaseError):  # busy past the timeout, disk full, read-only, damaged
-                    raise HistoryError(f"history database {self.path}: {error}") from None
-                raise
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[None]:
-        """Several reads that see one state of the file, even while another process writes."""
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self._db.execute("COMMIT")
-
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, params).fetchall()
-            except sqlite3.DatabaseError as error:
-                raise HistoryError(f"history database {self.path}: {error}") from None
-
-    @staticmethod
-    def _require(db: sqlite3.Connection, conversation_id: int) -> None:
-        if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
-            raise HistoryError(f"no conversation with id {conversation_id}")
-
-    @staticmethod
-    def _next_position(db: sqlite3.Connection, conversation_id: int) -> int:
-        return db.execute(
-            "SELECT coalesce(max(position), -1) + 1 FROM messages WHERE conversation_id = ? AND superseded_by IS NULL",
-            (conversation_id,),
-        ).fetchone()[0]
-
-    @staticmethod
-    def _supersede_from(db: sqlite3.Connection, conversation_id: int, position: int) -> int:
-        """Retire the active tail from ``position`` on; returns the id the replacing message must take.
-
-        The id is chosen up front (we hold the write lock) so the old rows can point at it: the tail
-        keeps the link to what replaced it, which is how old branches are found again.
-        """
-        new_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
-        db.execute(
-            "UPDATE messages SET superseded_by = ? WHERE conversation_id = ? AND superseded_by IS NULL "
-            "AND position >= ?",
-            (new_id, conversation_id, position),
-        )
-        return new_id
-
-    @staticmethod
-    def _inserted_id(cursor: sqlite3.Cursor) -> int:
-        """The id of the row an INSERT just wrote; sqlite3 leaves it unset only when nothing was inserted."""
-        row_id = cursor.lastrowid
-        if row_id is None:
-            raise HistoryError("the history database did not report the id of the row just inserted")
-        return row_id
-
-    @staticmethod
-    def _touch(db: sqlite3.Connection, conversation_id: int, now: float) -> None:
-        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
-
     # Conversations
-
-    @staticmethod
-    def _insert_conversation(
-        db: sqlite3.Connection,
-        created: float,
-        updated: float,
-        title: str,
-        model_path: str,
-        model_fingerprint: str,
-        system_prompt: str,
-        pins: ExampleSet,
-        profile: str,
-    ) -> int:
-        cursor = db.execute(
-            "INSERT INTO conversations (id, title, created_at, updated_at, model_path, model_fingerprint, "
-            "system_prompt, pins_json, profile) VALUES ((SELECT max(coalesce(max(c.id), 0), (SELECT value FROM "
-            "id_high_water WHERE name = 'conversations')) + 1 FROM conversations c), ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                " ".join(title.split()),
-                created,
-                updated,
-                model_path,
-                model_fingerprint,
-                system_prompt,
-                json.dumps(pins_to_dict(pins)),
-                profile,
-            ),
-        )
-        return HistoryStore._inserted_id(cursor)
 
     def create_conversation(
         self,
@@ -208,8 +105,8 @@ class HistoryStore:
     ) -> int:
         """A new, empty chat. Left untitled, it takes its title from its first message."""
         now = time.time()
-        with self._write() as db:
-            return self._insert_conversation(
+        with self._connection.write() as db:
+            return statements.insert_conversation(
                 db, now, now, title, str(model_path), model_fingerprint, system_prompt, pins or ExampleSet(), profile
             )
 
@@ -232,8 +129,8 @@ class HistoryStore:
             "pins_json": None if pins is None else json.dumps(pins_to_dict(pins)),
         }
         changes = {key: value for key, value in changes.items() if value is not None}
-        with self._write() as db:
-            self._require(db, conversation_id)
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
             if changes:
                 db.execute(
                     f"UPDATE conversations SET {', '.join(f'{key} = ?' for key in changes)}, updated_at = ? "
@@ -245,19 +142,19 @@ class HistoryStore:
         title = " ".join(title.split())
         if not title:
             raise HistoryError("a conversation title cannot be empty")
-        with self._write() as db:
-            self._require(db, conversation_id)
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title, conversation_id))
 
     def delete(self, conversation_id: int) -> None:
         """Gone for good, old branches included: what a person asks for when they delete a chat."""
-        with self._write() as db:
-            self._require(db, conversation_id)
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
             db.execute("DELETE FROM messages WHERE conversation_id = ?", (conversation_id,))
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 
     def list_conversations(self, limit: int = 50, offset: int = 0) -> list[ConversationSummary]:
-        rows = self._read(
+        rows = self._connection.read(
             "SELECT c.id, c.title, c.created_at, c.updated_at, c.model_path, c.profile, (SELECT count(*) FROM "
             "messages m WHERE m.conversation_id = c.id AND m.superseded_by IS NULL) FROM conversations c "
             "ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
@@ -266,11 +163,11 @@ class HistoryStore:
         return [ConversationSummary(*row) for row in rows]
 
     def last_conversation_id(self) -> int | None:
-        rows = self._read("SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1")
+        rows = self._connection.read("SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1")
         return rows[0][0] if rows else None
 
     def conversation_info(self, conversation_id: int) -> ConversationInfo:
-        rows = self._read(
+        rows = self._connection.read(
             "SELECT id, title, created_at, updated_at, model_path, model_fingerprint, system_prompt, "
             "pins_json, profile FROM conversations WHERE id = ?",
             (conversation_id,),
@@ -293,15 +190,15 @@ class HistoryStore:
 
     def get_conversation(self, conversation_id: int) -> LoadedConversation:
         """The active path, ready for ``ChatSession.messages``. A reply killed before its first token is left out."""
-        with self._snapshot():
+        with self._connection.snapshot():
             info = self.conversation_info(conversation_id)
-            rows = self._read(
+            rows = self._connection.read(
                 f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
                 (conversation_id,),
             )
             alive = {row[0] for row in rows if not is_dead_reply(row)}
             records = dict(
-                self._read(
+                self._connection.read(
                     "SELECT id, record FROM messages WHERE conversation_id = ? AND superseded_by "
                     "IS NULL AND record IS NOT NULL",
                     (conversation_id,),
@@ -320,7 +217,7 @@ class HistoryStore:
         """The active path with ids, timestamps and the unfinished reply rows included."""
         return [
             stored_from_row(row)
-            for row in self._read(
+            for row in self._connection.read(
                 f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NULL ORDER BY position",
                 (conversation_id,),
             )
@@ -328,7 +225,7 @@ class HistoryStore:
 
     def old_branches(self, conversation_id: int) -> tuple[Branch, ...]:
         """Every superseded tail, oldest replacement first, each in position order."""
-        rows = self._read(
+        rows = self._connection.read(
             f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
             "ORDER BY superseded_by, position",
             (conversation_id,),
@@ -339,7 +236,7 @@ class HistoryStore:
         return tuple(Branch(replaced_by=key, messages=tuple(value)) for key, value in branches.items())
 
     def get_message(self, message_id: int) -> StoredMessage:
-        rows = self._read(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (message_id,))
+        rows = self._connection.read(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (message_id,))
         if not rows:
             raise HistoryError(f"no message with id {message_id}")
         return stored_from_row(rows[0])
@@ -349,10 +246,10 @@ class HistoryStore:
     def add_user_message(self, conversation_id: int, text: str) -> int:
         """Committed before it returns: call it before generation starts. Names an untitled conversation."""
         now = time.time()
-        with self._write() as db:
-            self._require(db, conversation_id)
-            row = message_row(conversation_id, self._next_position(db, conversation_id), Role.USER, text, now)
-            message_id = self._inserted_id(db.execute(INSERT, row))
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
+            row = message_row(conversation_id, statements.next_position(db, conversation_id), Role.USER, text, now)
+            message_id = statements.inserted_id(db.execute(INSERT, row))
             db.execute(
                 "UPDATE conversations SET updated_at = ?, title = CASE title WHEN '' THEN ? ELSE title END "
                 "WHERE id = ?",
@@ -362,25 +259,21 @@ class HistoryStore:
 
     def start_reply(self, conversation_id: int, profile: str) -> int:
         now = time.time()
-        with self._write() as db:
-            self._require(db, conversation_id)
-            position = self._next_position(db, conversation_id)
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
+            position = statements.next_position(db, conversation_id)
             row = message_row(conversation_id, position, Role.ASSISTANT, "", now, profile)
-            message_id = self._inserted_id(db.execute(INSERT, row))
-            self._touch(db, conversation_id, now)
+            message_id = statements.inserted_id(db.execute(INSERT, row))
+            statements.touch(db, conversation_id, now)
             return message_id
 
     def update_reply_text(self, message_id: int, text: str) -> None:
         """The streamed text so far: one UPDATE, committed on its own. Throttle calls to about one a second."""
-        with self._lock:
-            try:
-                cursor = self._db.execute(
-                    "UPDATE messages SET text = ?, updated_at = ? WHERE id = ? AND role = 'assistant' AND "
-                    "finish_reason IS NULL",
-                    (text, time.time(), message_id),
-                )
-            except sqlite3.DatabaseError as error:
-                raise HistoryError(f"history database {self.path}: {error}") from None
+        cursor = self._connection.execute(
+            "UPDATE messages SET text = ?, updated_at = ? WHERE id = ? AND role = 'assistant' AND "
+            "finish_reason IS NULL",
+            (text, time.time(), message_id),
+        )
         if cursor.rowcount != 1:
             raise HistoryError(f"message {message_id} is not a reply in progress")
 
@@ -389,38 +282,13 @@ class HistoryStore:
 
         ``record`` is the serialized ``ReplyRecord`` (what replay and the inspector need), stored opaque."""
         now = time.time()
-        with self._write() as db:
-            cursor = db.execute(
-                "UPDATE messages SET text = ?, profile = ?, seed = ?, finish_reason = ?, prompt_tokens = ?, "
-                "completion_tokens = ?, evaluated_prompt_tokens = ?, ttft_s = ?, tokens_per_s = ?, updated_at = ?, "
-                "record = ? WHERE id = ? AND role = 'assistant'",
-                (
-                    text,
-                    stats.profile,
-                    stats.seed,
-                    stats.finish_reason.value,
-                    stats.prompt_tokens,
-                    stats.completion_tokens,
-                    stats.evaluated_prompt_tokens,
-                    stats.ttft_s,
-                    stats.tokens_per_s,
-                    now,
-                    record,
-                    message_id,
-                ),
-            )
-            if cursor.rowcount != 1:
-                raise HistoryError(f"message {message_id} is not a reply")
-            db.execute(
-                "UPDATE conversations SET updated_at = ?, profile = ? WHERE id = "
-                "(SELECT conversation_id FROM messages WHERE id = ?)",
-                (now, stats.profile, message_id),
-            )
+        with self._connection.write() as db:
+            statements.finish_reply(db, message_id, text, stats, record, now)
 
     def edit_user_message(self, message_id: int, new_text: str) -> int:
         """Replace a user message and retire everything after it; the old branch stays, linked to the new id."""
         now = time.time()
-        with self._write() as db:
+        with self._connection.write() as db:
             row = db.execute(
                 "SELECT conversation_id, position, role, superseded_by, text FROM messages WHERE id = ?", (message_id,)
             ).fetchone()
@@ -431,9 +299,9 @@ class HistoryStore:
                 raise HistoryError(f"message {message_id} is a reply; only your own messages can be edited")
             if superseded_by is not None:
                 raise HistoryError(f"message {message_id} was already replaced (by message {superseded_by})")
-            new_id = self._supersede_from(db, conversation_id, position)
+            new_id = statements.supersede_from(db, conversation_id, position)
             db.execute(INSERT, message_row(conversation_id, position, Role.USER, new_text, now, message_id=new_id))
-            self._touch(db, conversation_id, now)
+            statements.touch(db, conversation_id, now)
             # A title still derived from the old text follows the edit; one the user chose stays.
             db.execute(
                 "UPDATE conversations SET title = ? WHERE id = ? AND title = ?",
@@ -448,8 +316,8 @@ class HistoryStore:
         Stream into the returned id with ``update_reply_text`` and ``finish_reply`` as usual.
         """
         now = time.time()
-        with self._write() as db:
-            self._require(db, conversation_id)
+        with self._connection.write() as db:
+            statements.require(db, conversation_id)
             last = db.execute(
                 "SELECT position, role FROM messages WHERE conversation_id = ? AND superseded_by "
                 "IS NULL ORDER BY position DESC LIMIT 1",
@@ -459,47 +327,37 @@ class HistoryStore:
                 raise HistoryError(f"conversation {conversation_id} has no messages: there is no reply to regenerate")
             position, role = last
             if role == Role.ASSISTANT.value:
-                new_id: int | None = self._supersede_from(db, conversation_id, position)
+                new_id: int | None = statements.supersede_from(db, conversation_id, position)
             else:
                 position, new_id = position + 1, None
-            message_id = self._inserted_id(
+            message_id = statements.inserted_id(
                 db.execute(
                     INSERT, message_row(conversation_id, position, Role.ASSISTANT, "", now, profile, message_id=new_id)
                 )
             )
-            self._touch(db, conversation_id, now)
+            statements.touch(db, conversation_id, now)
             return message_id
 
     # Search, export, import
 
     def search(self, query: str, limit: int = 20, *, mark: tuple[str, str] = ("**", "**")) -> list[SearchHit]:
         """Best matches first (FTS5 bm25) over the active messages; any text is a safe query."""
-        match = fts_query(query)
-        if match is None:
-            return []
-        rows = self._read(
-            "SELECT m.conversation_id, c.title, m.id, m.role, snippet(messages_fts, 0, ?, ?, '…', 12), "
-            "c.updated_at FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-            "JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE messages_fts MATCH ? AND m.superseded_by IS NULL ORDER BY messages_fts.rank LIMIT ?",
-            (mark[0], mark[1], match, limit),
-        )
-        return [SearchHit(row[0], row[1], row[2], Role(row[3]), row[4], row[5]) for row in rows]
+        return search_active(self._connection, query, limit, mark)
 
     def export_markdown(self, conversation_id: int) -> str:
-        with self._snapshot():
+        with self._connection.snapshot():
             return to_markdown(self.conversation_info(conversation_id), self.active_messages(conversation_id))
 
     def export_json(self, conversation_id: int) -> dict[str, Any]:
-        with self._snapshot():
+        with self._connection.snapshot():
             return to_json(self.conversation_info(conversation_id), self.active_messages(conversation_id))
 
     def import_json(self, data: Any, source: str = "import") -> int:
         """Validate everything first, then write it in one transaction: a bad file leaves no trace."""
         conversation = parse_conversation(data, source)
         now = time.time()
-        with self._write() as db:
-            conversation_id = self._insert_conversation(
+        with self._connection.write() as db:
+            conversation_id = statements.insert_conversation(
                 db,
                 now if conversation.created_at is None else conversation.created_at,
                 now,

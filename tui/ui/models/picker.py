@@ -18,8 +18,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker, get_current_worker
 
 from tui.core.errors import ModelError
+from tui.ui.workers import failure_notice
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,16 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         self.query_one(OptionList).focus()
         self._run_scan()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def _run_scan(self) -> None:
-        self.post_message(self.Scanned(self._scan()))
+        results = self._scan()
+        if not get_current_worker().is_cancelled:  # the picker was closed while the disk was read
+            self.post_message(self.Scanned(results))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        notice = failure_notice(event)
+        if notice is not None:
+            self.query_one("#models-skipped", Static).update(notice)
 
     def on_model_picker_scanned(self, message: Scanned) -> None:
         from tui.core.models.scan import model_entries, skipped_files

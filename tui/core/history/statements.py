@@ -1,0 +1,114 @@
+"""SQL steps of the history writes, each run on the connection of a transaction in progress.
+
+They never begin or commit: the caller holds ``HistoryConnection.write`` around them, which is what makes
+choosing an id up front (``supersede_from``, ``insert_conversation``) safe against another process.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tui.core.chat.conversation import ReplyStats
+from tui.core.fewshot.examples import ExampleSet
+from tui.core.history.model import HistoryError, pins_to_dict
+
+
+def require(db: sqlite3.Connection, conversation_id: int) -> None:
+    if db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone() is None:
+        raise HistoryError(f"no conversation with id {conversation_id}")
+
+
+def next_position(db: sqlite3.Connection, conversation_id: int) -> int:
+    return db.execute(
+        "SELECT coalesce(max(position), -1) + 1 FROM messages WHERE conversation_id = ? AND superseded_by IS NULL",
+        (conversation_id,),
+    ).fetchone()[0]
+
+
+def supersede_from(db: sqlite3.Connection, conversation_id: int, position: int) -> int:
+    """Retire the active tail from ``position`` on; returns the id the replacing message must take.
+
+    The id is chosen up front (we hold the write lock) so the old rows can point at it: the tail
+    keeps the link to what replaced it, which is how old branches are found again.
+    """
+    new_id = db.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+    db.execute(
+        "UPDATE messages SET superseded_by = ? WHERE conversation_id = ? AND superseded_by IS NULL AND position >= ?",
+        (new_id, conversation_id, position),
+    )
+    return new_id
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row an INSERT just wrote; sqlite3 leaves it unset only when nothing was inserted."""
+    row_id = cursor.lastrowid
+    if row_id is None:
+        raise HistoryError("the history database did not report the id of the row just inserted")
+    return row_id
+
+
+def touch(db: sqlite3.Connection, conversation_id: int, now: float) -> None:
+    db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+
+
+def insert_conversation(
+    db: sqlite3.Connection,
+    created: float,
+    updated: float,
+    title: str,
+    model_path: str,
+    model_fingerprint: str,
+    system_prompt: str,
+    pins: ExampleSet,
+    profile: str,
+) -> int:
+    """A new conversation row; its id never reuses one handed out before (``id_high_water`` survives deletes)."""
+    cursor = db.execute(
+        "INSERT INTO conversations (id, title, created_at, updated_at, model_path, model_fingerprint, "
+        "system_prompt, pins_json, profile) VALUES ((SELECT max(coalesce(max(c.id), 0), (SELECT value FROM "
+        "id_high_water WHERE name = 'conversations')) + 1 FROM conversations c), ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            " ".join(title.split()),
+            created,
+            updated,
+            model_path,
+            model_fingerprint,
+            system_prompt,
+            json.dumps(pins_to_dict(pins)),
+            profile,
+        ),
+    )
+    return inserted_id(cursor)
+
+
+def finish_reply(
+    db: sqlite3.Connection, message_id: int, text: str, stats: ReplyStats, record: bytes | None, now: float
+) -> None:
+    """Write a reply's final text, stats and record, and make its profile the conversation's."""
+    cursor = db.execute(
+        "UPDATE messages SET text = ?, profile = ?, seed = ?, finish_reason = ?, prompt_tokens = ?, "
+        "completion_tokens = ?, evaluated_prompt_tokens = ?, ttft_s = ?, tokens_per_s = ?, updated_at = ?, "
+        "record = ? WHERE id = ? AND role = 'assistant'",
+        (
+            text,
+            stats.profile,
+            stats.seed,
+            stats.finish_reason.value,
+            stats.prompt_tokens,
+            stats.completion_tokens,
+            stats.evaluated_prompt_tokens,
+            stats.ttft_s,
+            stats.tokens_per_s,
+            now,
+            record,
+            message_id,
+        ),
+    )
+    if cursor.rowcount != 1:
+        raise HistoryError(f"message {message_id} is not a reply")
+    db.execute(
+        "UPDATE conversations SET updated_at = ?, profile = ? WHERE id = "
+        "(SELECT conversation_id FROM messages WHERE id = ?)",
+        (now, stats.profile, message_id),
+    )
