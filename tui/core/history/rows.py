@@ -81,20 +81,32 @@ def message_row(
     stats: ReplyStats | None = None,
     message_id: int | None = None,
 ) -> tuple:
-    numbers = (
-        (
-            stats.seed,
-            stats.finish_reason.value,
-            stats.prompt_tokens,
-            stats.completion_tokens,
-            stats.evaluated_prompt_tokens,
-            stats.ttft_s,
-            stats.tokens_per_s,
-        )
-        if stats
-        else (None,) * 7
-    )
+    numbers = stats_values(stats) if stats else (None,) * len(STATS_COLUMNS)
     return (message_id, conversation_id, position, role.value, text, profile, *numbers, now, now)
+
+
+STATS_COLUMNS = (
+    "seed",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "evaluated_prompt_tokens",
+    "ttft_s",
+    "tokens_per_s",
+)
+"""The stats columns after ``profile``, in ``COLUMNS`` order; ``stats_values`` gives their values."""
+
+
+def stats_values(stats: ReplyStats) -> tuple:
+    return (
+        stats.seed,
+        stats.finish_reason.value,
+        stats.prompt_tokens,
+        stats.completion_tokens,
+        stats.evaluated_prompt_tokens,
+        stats.ttft_s,
+        stats.tokens_per_s,
+    )
 
 
 def is_dead_reply(row: tuple) -> bool:

@@ -12,6 +12,7 @@ import sqlite3
 from tui.core.chat.conversation import ReplyStats
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.history.model import HistoryError, pins_to_dict
+from tui.core.history.rows import STATS_COLUMNS, stats_values
 
 
 def require(db: sqlite3.Connection, conversation_id: int) -> None:
@@ -86,24 +87,11 @@ def finish_reply(
     db: sqlite3.Connection, message_id: int, text: str, stats: ReplyStats, record: bytes | None, now: float
 ) -> None:
     """Write a reply's final text, stats and record, and make its profile the conversation's."""
+    assignments = ", ".join(f"{column} = ?" for column in STATS_COLUMNS)
     cursor = db.execute(
-        "UPDATE messages SET text = ?, profile = ?, seed = ?, finish_reason = ?, prompt_tokens = ?, "
-        "completion_tokens = ?, evaluated_prompt_tokens = ?, ttft_s = ?, tokens_per_s = ?, updated_at = ?, "
-        "record = ? WHERE id = ? AND role = 'assistant'",
-        (
-            text,
-            stats.profile,
-            stats.seed,
-            stats.finish_reason.value,
-            stats.prompt_tokens,
-            stats.completion_tokens,
-            stats.evaluated_prompt_tokens,
-            stats.ttft_s,
-            stats.tokens_per_s,
-            now,
-            record,
-            message_id,
-        ),
+        f"UPDATE messages SET text = ?, profile = ?, {assignments}, updated_at = ?, record = ? "
+        "WHERE id = ? AND role = 'assistant'",
+        (text, stats.profile, *stats_values(stats), now, record, message_id),
     )
     if cursor.rowcount != 1:
         raise HistoryError(f"message {message_id} is not a reply")
