@@ -12,6 +12,8 @@ from tui.core.contract import GenerationResult
 
 @dataclass
 class ReplyToken(Message):
+    """Text streamed since the last one (a batch at display rate, see ``TokenBatcher``) and the tokens so far."""
+
     text: str
     completion_tokens: int
 

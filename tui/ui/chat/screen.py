@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Select, TextArea
 from textual.worker import Worker, get_current_worker
 
+from tui.core.chat.batching import TokenBatcher
 from tui.core.chat.conversation import FinishReason, Role
 from tui.core.chat.repetition import find_loop
 from tui.core.chat.reply_kind import ReplyKind
@@ -183,17 +184,21 @@ class ChatScreen(Screen[None]):
     def _generate(self, engine: Engine, plan: ReplyPlan) -> None:
         worker = get_current_worker()
 
-        def on_text(text: str, count: int) -> None:
+        def post(text: str, count: int) -> None:
             self.post_message(ReplyToken(text, count))
 
+        batcher = TokenBatcher(post)
         try:
             result = engine.generate(
-                plan.prompt, plan.params, on_text, worker.cancelled_event, plan.reuse_limit, plan.forced
+                plan.prompt, plan.params, batcher.add, worker.cancelled_event, plan.reuse_limit, plan.forced
             )
         except UserError as error:
+            batcher.flush()  # the partial reply reaches the screen before the failure does
             self.post_message(ReplyFailed(str(error)))
-        else:
-            self.post_message(ReplyFinished(result))
+            return
+        finally:
+            batcher.flush()
+        self.post_message(ReplyFinished(result))
 
     @on(ReplyToken)
     async def _reply_token(self, message: ReplyToken) -> None:
@@ -373,7 +378,7 @@ class ChatScreen(Screen[None]):
     @on(ModelLoaded)
     async def _model_loaded(self, message: ModelLoaded) -> None:
         old, self.engine = self.engine, message.engine
-        self.app_engine_changed(message.engine)
+        self.services.on_engine_changed(message.engine)  # whoever started the app closes the engine in use
         self.models.done()
         self.gauge.forget()
         self.show_engine()
@@ -385,10 +390,6 @@ class ChatScreen(Screen[None]):
             "gauge now counts with this model's tokenizer, and the next reply re-evaluates the prompt.",
             timeout=8,
         )
-
-    def app_engine_changed(self, engine: Engine) -> None:
-        """Whoever started the app closes the engine in use at exit: tell them which one that is now."""
-        self.services.on_engine_changed(engine)
 
     @on(ModelLoadFailed)
     def _model_load_failed(self, message: ModelLoadFailed) -> None:

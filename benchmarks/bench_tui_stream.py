@@ -1,0 +1,131 @@
+"""TUI streaming rate vs the engine alone, side by side in one run, on the embedded model.
+
+What the user sees is the TUI: its own stats line (tokens/s measured in the generation worker) for a greedy
+reply, against the same reply generated headless in the same process with the same prompt and cache state.
+Three chats: turn 1 (empty), turn 30 (29 exchanges on screen) and a 200-message chat, each shown whole in the
+transcript as a chat that was typed live would be. Runs alternate headless / TUI so machine noise hits both.
+
+Also measured while the TUI streams: the UI event loop's lag (a 10 ms timer's lateness, the delay a keystroke
+would see) and the UI thread's time per posted token batch.
+
+    python benchmarks/bench_tui_stream.py [--runs 3] [--tokens 300]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from _common import base_parser, load_engine, median, p95
+
+from tui.core.chat.conversation import Message, Role
+from tui.core.chat.state import ChatState, SavedChat, Turn
+from tui.core.contract import header_line
+from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.store import ProfileStore
+from tui.ui.app import AppSettings, ShotglassApp
+from tui.ui.chat.message_view import MessageView
+from tui.ui.chat.transcript import Transcript
+
+PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
+"""The model keeps counting: a long reply with no stop string, the same tokens every run (greedy)."""
+
+
+def synthetic_turns(messages: int) -> tuple[Turn, ...]:
+    turns = []
+    for index in range(messages // 2):
+        turns.append(Turn(Message(Role.USER, f"Question {index}: what is {index} plus {index}?")))
+        turns.append(Turn(Message(Role.ASSISTANT, f"{index} plus {index} is {2 * index}.")))
+    return tuple(turns)
+
+
+def headless_rate(engine, profile: DecodingProfile, turns: tuple[Turn, ...]) -> float:
+    state = ChatState(profile)
+    state.resume(SavedChat(0, "", state.pins, profile.name, "", turns), None)
+    plan = state.plan_chat(PROMPT, engine)
+    result = engine.generate(plan.prompt, plan.params, lambda _t, _n: None, threading.Event(), None, ())
+    return result.tokens_per_s
+
+
+async def tui_rate(app: ShotglassApp, turns: tuple[Turn, ...], lags: list[float]) -> float:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await pilot.pause(0.2)
+        screen.state.resume(SavedChat(0, "", screen.state.pins, screen.state.profile.name, "", turns), None)
+        await screen.query_one(Transcript).show_messages(screen.state.messages, window=len(turns))
+        await pilot.pause(0.3)
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            if screen.generating:
+                lags.append(max(0.0, now - last[0] - 0.01))
+            last[0] = now
+
+        timer = app.set_interval(0.01, tick)
+        box = screen.query_one("#input")
+        box.text = PROMPT
+        box.focus()
+        count = len(screen.state.messages)
+        await pilot.press("enter")
+        deadline = time.monotonic() + 120
+        while not (len(screen.state.messages) == count + 2 and not screen.generating):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the reply did not finish")
+            await pilot.pause(0.05)
+        timer.stop()
+        stats = screen.state.messages[-1].stats
+        assert stats is not None
+        return stats.tokens_per_s
+
+
+APPEND_TIMES: list[float] = []
+
+
+def time_appends() -> None:
+    """The UI thread's time to show each posted piece of a reply (MessageView.append: the Markdown stream)."""
+    original = MessageView.append
+
+    async def timed(self: MessageView, text: str) -> None:
+        started = time.perf_counter()
+        await original(self, text)
+        APPEND_TIMES.append(time.perf_counter() - started)
+
+    MessageView.append = timed  # type: ignore[method-assign]
+
+
+def main() -> None:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=300)
+    args = parser.parse_args()
+    engine = load_engine(args.threads)
+    store = ProfileStore(Path(tempfile.mkdtemp(prefix="shotglass-bench-")))  # the user's profiles stay untouched
+    profile = DecodingProfile(name="bench-greedy", max_new_tokens=args.tokens)
+    store.save(profile)
+    time_appends()
+    print(f"model: {header_line(engine.info, engine.capabilities)}")
+    print(f"greedy, {args.tokens} new tokens, {args.runs} alternating runs per side\n")
+    print(f"{'chat':<14} {'headless tok/s':>15} {'TUI tok/s':>10} {'ratio':>7} {'lag p95 ms':>11} {'UI ms/append':>13}")
+    summary = []
+    for label, messages in (("turn 1", 0), ("turn 30", 58), ("200 messages", 200)):
+        turns = synthetic_turns(messages)
+        headless, tui, lags = [], [], []
+        APPEND_TIMES.clear()
+        for _ in range(args.runs):
+            headless.append(headless_rate(engine, profile, turns))
+            app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, resume=False))
+            tui.append(asyncio.run(tui_rate(app, turns, lags)))
+        ratio = median(tui) / median(headless)
+        summary.append(f"{label} {ratio:.2f}x")
+        print(f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
+              f"{p95(lags) * 1000:>11.1f} {median(APPEND_TIMES) * 1000:>13.2f}")
+    print("\nsummary: TUI/headless tokens/s (median): " + ", ".join(summary))
+    engine.close()
+
+
+if __name__ == "__main__":
+    main()
