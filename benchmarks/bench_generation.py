@@ -20,7 +20,7 @@ import llama_cpp
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
 from tui.core.contract import SamplingParams, header_line
-from tui.engine.llama import model_param_overrides, patch_default_model_params
+from tui.engine.llama import default_model_params, model_param_overrides
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
 """Counting: greedy decoding keeps going far past 1000 tokens without emitting EOS."""
@@ -64,15 +64,15 @@ def main() -> None:
 
     engine = load_engine(args.threads)
     # The same model parameters on both sides (on AMX CPUs llama.cpp's AMX kernels crash: see load_options).
-    patch_default_model_params(model_param_overrides())
-    bare = llama_cpp.Llama(
-        model_path=str(model_path()),
-        n_ctx=N_CTX,
-        n_threads=args.threads,
-        n_threads_batch=args.threads,
-        n_gpu_layers=engine.info.gpu_layers,
-        verbose=False,
-    )
+    with default_model_params(model_param_overrides()):
+        bare = llama_cpp.Llama(
+            model_path=str(model_path()),
+            n_ctx=N_CTX,
+            n_threads=args.threads,
+            n_threads_batch=args.threads,
+            n_gpu_layers=engine.info.gpu_layers,
+            verbose=False,
+        )
     prompt_len = len(bare.tokenize(PROMPT.encode("utf-8"), add_bos=True, special=True))
     assert prompt_len == engine.count_tokens(PROMPT), "both sides must evaluate the same prompt tokens"
     print(f"model: {header_line(engine.info, engine.capabilities)}")

@@ -46,6 +46,7 @@ def run_ask(
         if len(profiles) > 1 and not as_json:
             out.write(f"── {profile.name} ──\n")
         _answer(engine, profile, plan, seed, as_json, out)
+    engine.save_prompt_state()  # the next run with the same system prompt and pins starts from here
     return 0
 
 

@@ -91,6 +91,7 @@ def run_eval(
         for k in shots:
             task = progress.add_task(f"{k}-shot", total=len(items))
             results.append(score_shots(engine, profile, examples, items, k, partial(progress.advance, task)))
+    engine.save_prompt_state()  # the pinned examples' prefix, for the next run over the same set
     if as_json:
         out.write(json.dumps({"results": [result.to_json() for result in results]}) + "\n")
         return 0

@@ -141,4 +141,9 @@ class Engine(Protocol):
         """How one token reads (only where ``capabilities.rescoring``)."""
         ...
 
+    def save_prompt_state(self) -> None:
+        """Keep the KV cache of the prompt and reply just generated for a later start (instant resume); engines
+        without a prompt-state cache do nothing. Called off the UI thread after a reply has been shown."""
+        ...
+
     def close(self) -> None: ...

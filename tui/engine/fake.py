@@ -119,5 +119,8 @@ class FakeEngine:
     def token_text(self, token: int) -> str:
         return f"<{token}>"
 
+    def save_prompt_state(self) -> None:
+        return None  # no KV cache of its own to keep
+
     def close(self) -> None:
         self.closed = True

@@ -14,7 +14,7 @@ import contextlib
 import ctypes
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import llama_cpp
@@ -24,11 +24,13 @@ from tui.core.chat.stops import StopScanner
 from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
 from tui.core.errors import ModelError
 from tui.core.inspector.scores import PositionScores
+from tui.core.kvcache.store import PromptStateCache
 from tui.core.models.gguf import read_gguf_info
-from tui.core.models.hardware import available_memory_bytes
+from tui.core.models.hardware import available_memory_bytes, backend_label
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine import load_options as options_
 from tui.engine.load_options import LoadOptions, model_param_overrides
+from tui.engine.prompt_states import PromptStates, StateApi
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
 ABORTABLE_PROMPT_TOKENS = 64
@@ -74,10 +76,11 @@ def gpu_backend_names() -> list[str]:
 _params_patch = threading.Lock()
 
 
-def patch_default_model_params(fields: dict[str, object]) -> Callable[[], None]:
-    """Make ``llama_model_default_params`` (which ``llama_cpp.Llama`` calls) return params with ``fields`` set;
-    returns the function that undoes it. Also used by the tests to start llama-cpp-python's own server with
-    the same safe parameters."""
+@contextlib.contextmanager
+def default_model_params(fields: dict[str, object]) -> Iterator[None]:
+    """Inside, ``llama_model_default_params`` (which ``llama_cpp.Llama`` calls for what it takes no argument
+    for, like ``use_extra_bufts``) returns params with ``fields`` set; one load at a time. Also starts
+    llama-cpp-python's own server with the same safe parameters (``tui.engine.llama_cpp_server``)."""
     module = llama_cpp.llama_cpp
     original = module.llama_model_default_params
 
@@ -87,28 +90,18 @@ def patch_default_model_params(fields: dict[str, object]) -> Callable[[], None]:
             setattr(params, name, value)
         return params
 
-    module.llama_model_default_params = with_fields
-
-    def restore() -> None:
-        module.llama_model_default_params = original
-
-    return restore
-
-
-@contextlib.contextmanager
-def _model_params(fields: dict[str, object]) -> Iterator[None]:
-    """While a ``Llama`` is built, its default model params carry ``fields`` (one load at a time)."""
     with _params_patch:
-        restore = patch_default_model_params(fields)
+        module.llama_model_default_params = with_fields
         try:
             yield
         finally:
-            restore()
+            module.llama_model_default_params = original
 
 
 class LlamaEngine:
     def __init__(self, options: LoadOptions) -> None:
         gguf = read_gguf_info(options.model_path)
+        options_.check_before_load(gguf, options.log_file)  # values llama.cpp aborts on; a writable log
         n_ctx = options_.resolve_n_ctx(gguf, options.n_ctx)
         offload = gpu_offload_supported()
         if not offload or options.gpu_layers == 0:
@@ -120,7 +113,7 @@ class LlamaEngine:
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
             # prints go to the log file instead of the screen.
-            with log_target, contextlib.redirect_stderr(log_target), _model_params(model_param_overrides()):
+            with log_target, contextlib.redirect_stderr(log_target), default_model_params(model_param_overrides()):
                 self._llm = llama_cpp.Llama(
                     model_path=str(options.model_path),
                     n_ctx=n_ctx,
@@ -145,17 +138,13 @@ class LlamaEngine:
         self._abort_cb = llama_cpp.ggml_abort_callback(self._should_abort)
         self._no_abort_cb = llama_cpp.ggml_abort_callback()  # no arguments: a NULL function pointer
         self._closed = False
+        self._states: PromptStates | None = None
         self._add_bos = bool(self._llm._model.add_bos_token())
         self._bos_text = self._token_text(self._llm.token_bos())
         self.prompt_format = options_.resolve_prompt_format(
             gguf, self._bos_text, self._token_text(self._llm.token_eos())
         )
-        if not offload:
-            backend = "CPU-only build"
-        elif gpu_layers == 0:
-            backend = f"CPU ({'/'.join(gpu_backend_names()) or 'GPU'} available, 0 layers offloaded)"
-        else:
-            backend = f"{'/'.join(gpu_backend_names()) or 'GPU'} ({'all' if gpu_layers < 0 else gpu_layers} layers)"
+        backend = backend_label(offload, gpu_layers, gpu_backend_names() if offload else [])
         self.capabilities = EngineCapabilities(exact_counts=True, rescoring=True, reuse_limit=True)
         self.info = ModelInfo(
             path=str(options.model_path),
@@ -253,6 +242,8 @@ class LlamaEngine:
             if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
                 self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
                 self._llm._requires_eval = True
+            if self._states is not None and reuse_limit is None:  # a replay reuses exactly what the original did
+                self._states.restore(self._llm, self._ctx, tokens, self._reused_prefix(tokens), self.info.n_ctx)
             return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
 
     def _generate_locked(
@@ -387,6 +378,16 @@ class LlamaEngine:
 
     def token_text(self, token: int) -> str:
         return self._piece(token).decode("utf-8", errors="replace")
+
+    def use_state_cache(self, cache: PromptStateCache) -> None:
+        """Save prompt states after replies and restore them on a later start (instant resume)."""
+        api = StateApi(llama_cpp.llama_state_seq_save_file, llama_cpp.llama_state_seq_load_file, llama_cpp.llama_token)
+        self._states = PromptStates(cache, Path(self.info.path), api)
+
+    def save_prompt_state(self) -> None:
+        with self._lock:
+            if self._states is not None and not self._closed:
+                self._states.save(self._llm, self._ctx)
 
     def close(self) -> None:
         """Free the model. Waits for a running generation to finish: use after close segfaults."""

@@ -10,13 +10,13 @@ from __future__ import annotations
 import runpy
 import sys
 
-from tui.engine.llama import model_param_overrides, patch_default_model_params
+from tui.engine.llama import default_model_params, model_param_overrides
 
 
 def main() -> None:
-    patch_default_model_params(model_param_overrides())
     sys.argv[0] = "llama_cpp.server"
-    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+    with default_model_params(model_param_overrides()):
+        runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 
 if __name__ == "__main__":

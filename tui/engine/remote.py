@@ -310,6 +310,9 @@ class RemoteEngine:
     def token_text(self, token: int) -> str:
         raise ModelError("a remote server does not expose its vocabulary")
 
+    def save_prompt_state(self) -> None:
+        return None  # no KV cache of its own to keep
+
     def close(self) -> None:
         """Waits for a running generation (cancel it first); nothing is held between requests."""
         with self._lock:

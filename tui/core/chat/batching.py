@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-DISPLAY_INTERVAL_S = 1 / 30
+DISPLAY_INTERVAL_S = 1 / 10
 
 
 class TokenBatcher:

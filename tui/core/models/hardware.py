@@ -65,3 +65,13 @@ def available_memory_bytes() -> int | None:
 def resident_memory_bytes() -> int | None:
     """This process's resident set size (VmRSS), for the model-switching memory test and benchmark."""
     return _proc_kib("/proc/self/status", "VmRSS")
+
+
+def backend_label(offload: bool, gpu_layers: int, gpu_names: list[str]) -> str:
+    """What the header says about where the model runs: a CPU-only build, CPU by choice, or which GPU."""
+    if not offload:
+        return "CPU-only build"
+    gpus = "/".join(gpu_names) or "GPU"
+    if gpu_layers == 0:
+        return f"CPU ({gpus} available, 0 layers offloaded)"
+    return f"{gpus} ({'all' if gpu_layers < 0 else gpu_layers} layers)"

@@ -199,6 +199,7 @@ class ChatScreen(Screen[None]):
         finally:
             batcher.flush()
         self.post_message(ReplyFinished(result))
+        engine.save_prompt_state()  # after the reply is shown, still off the UI thread
 
     @on(ReplyToken)
     async def _reply_token(self, message: ReplyToken) -> None:
