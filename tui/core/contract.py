@@ -89,10 +89,12 @@ def header_segments(info: ModelInfo, capabilities: EngineCapabilities) -> tuple[
     pieces.append((f" · ctx {info.n_ctx:,}", ""))
     if not capabilities.context_known:
         pieces.append((" (assumed; set --ctx)", "warning"))
-    pieces.append((f" · {info.backend}", ""))
+    if info.backend:
+        pieces.append((f" · {info.backend}", ""))
     if info.n_threads > 0:  # a remote server's threads are its own business
         pieces.append((f", {info.n_threads} thread{'s' if info.n_threads != 1 else ''}", ""))
-    pieces += [(" · ", ""), (info.prompt_format, "format")]
+    if info.prompt_format:
+        pieces += [(" · ", ""), (info.prompt_format, "format")]
     if not capabilities.exact_counts:
         pieces.append((" · token counts ≈ (cl100k estimate)", "warning"))
     return tuple(pieces)

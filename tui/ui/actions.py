@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
 
+from tui.core.contract import ModelInfo
+
 
 @dataclass(frozen=True)
 class ChatAction:
@@ -231,3 +233,15 @@ def welcome_keys() -> str:
     phrases = ["Enter sends", "Ctrl+J new line"]
     phrases += [f"{action.key_label} {action.welcome}" for action in CHAT_ACTIONS if action.welcome]
     return " · ".join(phrases + ["Ctrl+P everything else"])
+
+
+def welcome_text(info: ModelInfo) -> str:
+    """The first screen: what kind of model this is and which keys matter."""
+    if info.prompt_format.startswith("completion"):
+        kind = (
+            f"{info.name} has no chat template, so it sees a plain transcript ({info.prompt_format}) and "
+            "continues it. Small base models answer best when the prompt shows the pattern you want."
+        )
+    else:
+        kind = f"{info.name} is prompted through its own chat template."
+    return f"{kind}\n\n{welcome_keys()}.\nThe gauge below counts the exact tokens the model will see."

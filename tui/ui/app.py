@@ -41,6 +41,8 @@ class AppSettings:
     scan_models: ModelScanner | None = None
     """() -> list of ModelEntry/SkippedFile: the GGUFs on this machine."""
     gpu_note: str = ""
+    load_first: Callable[[], Engine] | None = None
+    """Loads the model after the first frame is drawn; ``engine`` is then a ``LoadingEngine`` placeholder."""
 
 
 class ShotglassApp(App[None]):
@@ -52,9 +54,15 @@ class ShotglassApp(App[None]):
         self.settings = settings
         self.engine = settings.engine
         """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""
+        self.startup_error: str | None = None
+        """Why the model the app started with did not load (the app then exits with code 2)."""
 
     def _use_engine(self, engine: Engine) -> None:
         self.engine = engine
+
+    def _first_load_failed(self, error: str) -> None:
+        self.startup_error = error
+        self.exit(return_code=2)
 
     def _history_error(self, text: str) -> None:
         self.notify(text, title="History not saved", severity="error", timeout=10)
@@ -88,5 +96,7 @@ class ShotglassApp(App[None]):
             resume_id=resume_id,
             history_notice=settings.history.notice if settings.history is not None else None,
             on_engine_changed=self._use_engine,
+            load_first=settings.load_first,
+            on_first_load_failed=self._first_load_failed,
         )
         return ChatScreen(services, state)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tui.core.chat.conversation import FinishReason, Message, ReplyStats
 from tui.core.chat.fitting import RequestPlan
 from tui.core.chat.record import ReplyRecord
+from tui.core.chat.repetition import find_loop
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.contract import GenerationResult, SamplingParams
 from tui.core.errors import UserError
@@ -107,6 +108,23 @@ class ReplyOutcome:
     """Where the reply now stands in the turns (None for a replay, which changes nothing)."""
     replay: ReplayVerdict | None = None
     error: str | None = None
+
+    def notes(self) -> list[str]:
+        """What the line under the reply adds to its stats: the replay verdict, the fork, the error, a loop."""
+        notes = [f"replay: {self.replay.in_words}"] if self.replay is not None else []
+        if self.kind is ReplyKind.FORK:
+            notes.append("forked from the inspector")
+        if self.error is not None:
+            notes.append(f"{self.kind.in_words} error: {self.error}")
+        loop = find_loop(self.text)
+        if loop is not None:
+            notes.append(loop.advice())
+        return notes
+
+    @property
+    def stopped(self) -> bool:
+        """A chat reply the user stopped (Esc): its partial text is kept."""
+        return self.stats is not None and self.stats.finish_reason is FinishReason.CANCELLED and self.kind.is_saved
 
 
 def replay_verdict(plan: ReplyPlan, result: GenerationResult) -> ReplayVerdict:

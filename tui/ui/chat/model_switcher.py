@@ -29,11 +29,14 @@ ModelScanner = Callable[[], list[ModelEntry | SkippedFile]]
 class ModelLoaded(Message):
     engine: Engine
     seconds: float
+    first: bool = False
+    """The model the app started with (loaded after the first frame), not a switch."""
 
 
 @dataclass
 class ModelLoadFailed(Message):
     error: str
+    first: bool = False
 
 
 class ModelSwitcher:
@@ -49,19 +52,26 @@ class ModelSwitcher:
         return self._load is not None and self.scan is not None
 
     def start(self, choice: ModelChoice) -> None:
-        load, host = self._load, self._host
-        if load is None or self.loading:
-            return
+        load = self._load
+        if load is not None and not self.loading:
+            self._run(lambda: load(choice.path, choice.gpu_layers), first=False)
+
+    def start_first(self, load: Callable[[], Engine]) -> None:
+        """Load the model the app starts with, after the first frame is drawn."""
+        self._run(load, first=True)
+
+    def _run(self, load: Callable[[], Engine], first: bool) -> None:
+        host = self._host
         self.loading = True
 
         def run() -> None:
             started = time.perf_counter()
             try:
-                engine = load(choice.path, choice.gpu_layers)
+                engine = load()
             except UserError as error:
-                host.post_message(ModelLoadFailed(str(error)))
+                host.post_message(ModelLoadFailed(str(error), first))
                 return
-            host.post_message(ModelLoaded(engine, time.perf_counter() - started))
+            host.post_message(ModelLoaded(engine, time.perf_counter() - started, first))
 
         host.run_worker(run, thread=True, exclusive=True, group="model", exit_on_error=False)
 

@@ -15,13 +15,12 @@ from textual.widgets import Footer, Select, TextArea
 from textual.worker import Worker, get_current_worker
 
 from tui.core.chat.batching import TokenBatcher
-from tui.core.chat.conversation import FinishReason, Role
-from tui.core.chat.repetition import find_loop
+from tui.core.chat.conversation import Role
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.state import ChatState, ReplyOutcome, ReplyPlan
 from tui.core.contract import Engine
 from tui.core.errors import UserError
-from tui.ui.actions import chat_bindings, welcome_keys
+from tui.ui.actions import chat_bindings, welcome_text
 from tui.ui.chat import conversation_flows, reply_flows, settings_flows
 from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.context_gauge import ContextGauge
@@ -68,6 +67,17 @@ class ChatScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.gauge = GaugeMeter(self, self.query_one(ContextGauge))
+        self.query_one(ChatInput).focus()
+        if self.services.history_notice:
+            self.notify(self.services.history_notice, title="History", severity="warning", timeout=15)
+        if self.services.load_first is None:
+            await self._engine_ready()
+            return
+        self.show_engine()  # "loading …" in the header: the first frame does not wait for the model
+        await self.query_one(Transcript).show_welcome(f"Loading {self.engine.info.path}…")
+        self.models.start_first(self.services.load_first)
+
+    async def _engine_ready(self) -> None:
         self.show_engine()
         ignored = self.engine.capabilities.ignored_params
         if ignored:
@@ -78,23 +88,11 @@ class ChatScreen(Screen[None]):
             )
         await self.query_one(Transcript).show_welcome(self.welcome_text())
         await self.show_settings()
-        self.query_one(ChatInput).focus()
-        if self.services.history_notice:
-            self.notify(self.services.history_notice, title="History", severity="warning", timeout=15)
         if self.services.resume_id is not None:
             await conversation_flows.open_conversation(self, self.services.resume_id)
 
     def welcome_text(self) -> str:
-        info = self.engine.info
-        if info.prompt_format.startswith("completion"):
-            kind = (
-                f"{info.name} has no chat template, so it sees a plain transcript "
-                f"({info.prompt_format}) and continues it. Small base models answer best when the "
-                "prompt shows the pattern you want."
-            )
-        else:
-            kind = f"{info.name} is prompted through its own chat template."
-        return f"{kind}\n\n{welcome_keys()}.\nThe gauge below counts the exact tokens the model will see."
+        return welcome_text(self.engine.info)
 
     def show_engine(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info, self.engine.capabilities)
@@ -223,30 +221,17 @@ class ChatScreen(Screen[None]):
 
     async def _show_outcome(self, outcome: ReplyOutcome) -> None:
         view, self._reply_view = self._reply_view, None
-        notes: list[str] = []
         if outcome.replay is not None:
-            verdict = outcome.replay.in_words
-            notes.append(f"replay: {verdict}")
             self.notify(
-                f"Replay with seed {outcome.stats.seed if outcome.stats else '?'}: {verdict}.",
+                f"Replay with seed {outcome.stats.seed if outcome.stats else '?'}: {outcome.replay.in_words}.",
                 severity="information" if outcome.replay.identical else "warning",
             )
-        if outcome.kind is ReplyKind.FORK:
-            notes.append("forked from the inspector")
         if outcome.error is not None:
-            notes.append(f"{outcome.kind.in_words} error: {outcome.error}")
             self.notify(outcome.error, title="Generation failed", severity="error", timeout=10)
-        elif (
-            outcome.stats is not None
-            and outcome.stats.finish_reason is FinishReason.CANCELLED
-            and outcome.kind.is_saved
-        ):
+        elif outcome.stopped:
             self.notify("Reply stopped; the partial text is kept.", timeout=3)
-        loop = find_loop(outcome.text)
-        if loop is not None:
-            notes.append(loop.advice())
         if view is not None:
-            await view.finish(outcome.stats, note=" · ".join(notes), sampled=not outcome.profile.is_greedy)
+            await view.finish(outcome.stats, note=" · ".join(outcome.notes()), sampled=not outcome.profile.is_greedy)
         self.gauge.end_stream()
         self.recount(0)
         self.query_one(Transcript).follow()
@@ -256,7 +241,8 @@ class ChatScreen(Screen[None]):
         transcript = self.query_one(Transcript)
         await transcript.add_message(Role.USER, plan.user_text or "", index=plan.keep)
         view = await transcript.add_message(Role.ASSISTANT, outcome.text.strip(), index=outcome.turn_index)
-        await view.finish(outcome.stats, note="kept from compare", sampled=not outcome.profile.is_greedy)
+        notes = " · ".join(["kept from compare", *outcome.notes()])
+        await view.finish(outcome.stats, note=notes, sampled=not outcome.profile.is_greedy)
         self.query_one(ChatInput).clear()
         self.recount(0)
 
@@ -379,6 +365,11 @@ class ChatScreen(Screen[None]):
     @on(ModelLoaded)
     async def _model_loaded(self, message: ModelLoaded) -> None:
         old, self.engine = self.engine, message.engine
+        if message.first:
+            self.services.on_engine_changed(message.engine)
+            self.models.done()
+            await self._engine_ready()
+            return
         self.services.on_engine_changed(message.engine)  # whoever started the app closes the engine in use
         self.models.done()
         self.gauge.forget()
@@ -395,4 +386,7 @@ class ChatScreen(Screen[None]):
     @on(ModelLoadFailed)
     def _model_load_failed(self, message: ModelLoadFailed) -> None:
         self.models.done()
+        if message.first:  # nothing to chat with: leave, and let the command line say why (exit 2)
+            self.services.on_first_load_failed(message.error)
+            return
         self.notify(message.error, title="Model not loaded (the current one stays)", severity="error", timeout=12)

@@ -29,3 +29,6 @@ class ChatServices:
     """The conversation to reopen on start, if any."""
     history_notice: str | None = None
     on_engine_changed: Callable[[Engine], None] = lambda _engine: None
+    load_first: Callable[[], Engine] | None = None
+    """Loads the model to chat with after the first frame (``engine`` is a ``LoadingEngine`` until then)."""
+    on_first_load_failed: Callable[[str], None] = lambda _error: None
