@@ -1,5 +1,7 @@
 """Importing other tools' presets: exact mapped values, honest dropped lists, and errors that name the
-file, the line or the key. The sample files in tests/data/importers/ follow each tool's documented format."""
+file, the line or the key. The sample files at the top of tests/data/importers/ were written here after
+each tool's documented format; the real, public preset files in its subfolders are tested in
+tests/test_importers_real.py (see tests/data/importers/README.md)."""
 
 from __future__ import annotations
 
@@ -52,8 +54,10 @@ def test_ollama_modelfile_sample() -> None:
     )
     assert "num_predict -> max_new_tokens" in result.mapped
     assert "temperature -> temperature" in result.mapped
-    assert dropped_keys(result) == {"TEMPLATE", "SYSTEM", "MESSAGE", "num_ctx", "repeat_last_n", "mirostat"}
+    assert dropped_keys(result) == {"TEMPLATE", "SYSTEM", "MESSAGE", "num_ctx"}
     assert "num_ctx = 8192 (context size is a load option: use --ctx)" in result.dropped
+    # Neutral values change nothing: counted, not listed.
+    assert set(result.ignored) == {"repeat_last_n = 64 (neutral value: off)", "mirostat = 0 (neutral value: off)"}
     assert "SYSTEM prompt (the system prompt is not part of a decoding profile)" in result.dropped
     assert result.unset == ()
 
@@ -78,12 +82,17 @@ def test_lmstudio_preset_sample() -> None:
     assert dropped_keys(result) == {
         "llm.prediction.systemPrompt",
         "llm.prediction.llama.presencePenalty",
-        "llm.prediction.contextOverflowPolicy",
         "llm.load.contextLength",
+    }
+    # An unchecked sampler without an equivalent is off, and a load or overflow option is not about
+    # sampling: nothing is lost by counting them instead of listing them.
+    assert not any("xtcProbability" in entry for entry in result.dropped)
+    assert dropped_keys(result).isdisjoint({"llm.prediction.contextOverflowPolicy", "llm.load.llama.flashAttention"})
+    assert {entry.split(" ", 1)[0] for entry in result.ignored} == {
+        "llm.prediction.llama.xtcProbability",
+        "llm.prediction.contextOverflowPolicy",
         "llm.load.llama.flashAttention",
     }
-    # An unchecked sampler without an equivalent is off, so nothing is lost by leaving it out.
-    assert not any("xtcProbability" in entry for entry in result.dropped)
 
 
 def test_lmstudio_legacy_preset_sample() -> None:
@@ -103,21 +112,20 @@ def test_lmstudio_legacy_preset_sample() -> None:
         "inference_params.n_predict = -1 (unlimited: shotglass needs a limit and keeps max_new_tokens = 256)"
         in result.dropped
     )
+    assert {"inference_params.pre_prompt", "load_params.n_ctx", "load_params.n_gpu_layers"} <= dropped_keys(result)
+    # Empty and neutral values switch nothing on: counted, not listed.
     assert {
+        "inference_params.pre_prompt_prefix",
+        "inference_params.logit_bias",
         "inference_params.mirostat",
-        "inference_params.pre_prompt",
-        "load_params.n_ctx",
-        "load_params.n_gpu_layers",
-    } <= dropped_keys(result)
-    # Empty values switch nothing on and are not reported.
-    assert "inference_params.pre_prompt_prefix" not in dropped_keys(result)
-    assert "inference_params.logit_bias" not in dropped_keys(result)
+    }.isdisjoint(dropped_keys(result))
+    assert "inference_params.mirostat = 0 (neutral value: off)" in result.ignored
     assert result.unset == ("max_new_tokens = 256 (kept the shotglass default)",)
 
 
 def test_sillytavern_preset_sample() -> None:
     result = import_foreign(DATA / "sillytavern-simple.json")
-    assert result.source_format == "SillyTavern preset"
+    assert result.source_format == "SillyTavern text-completion preset"
     assert result.profile == DecodingProfile(
         name="sillytavern-simple",
         description="Imported from a SillyTavern text-completion preset (sillytavern-simple.json)",
@@ -138,17 +146,13 @@ def test_sillytavern_preset_sample() -> None:
         "genamt -> max_new_tokens",
         "seed -> seed (-1 = random: a fresh seed per reply)",
     }
-    assert {
-        "tfs",
-        "typical_p",
-        "top_a",
-        "rep_pen_range",
-        "mirostat_mode",
-        "sampler_order",
-        "max_length",
-    } <= dropped_keys(result)
+    # Only what would change sampling is listed; neutral samplers and the sampler order are counted.
+    assert dropped_keys(result) == {"rep_pen_range", "max_length"}
+    assert "rep_pen_range = 2048 (shotglass penalizes repeats in the last 64 tokens)" in result.dropped
     assert "max_length = 4096 (context size is a load option: use --ctx)" in result.dropped
-    assert {"negative_prompt", "grammar_string", "banned_tokens"}.isdisjoint(dropped_keys(result))
+    assert {"tfs", "typical_p", "top_a", "mirostat_mode", "sampler_order", "negative_prompt"} <= {
+        entry.split(" ", 1)[0] for entry in result.ignored
+    }
     # Only keys present in the file are listed.
     assert "xtc_probability" not in dropped_keys(result)
 
@@ -168,8 +172,10 @@ def test_llama_cpp_ini_sample() -> None:
         seed=42,
     )
     assert "n-predict -> max_new_tokens" in result.mapped
-    assert dropped_keys(result) == {"[gemma-precise]", "ctx-size", "mmap", "hf", "presence-penalty"}
+    assert dropped_keys(result) == {"ctx-size", "hf", "presence-penalty"}
     assert "ctx-size = 8192 (context size is a load option: use --ctx)" in result.dropped
+    assert result.ignored == ("mmap = 1 (a load option, not part of a decoding profile)",)
+    assert (result.sections, result.section) == (("*", "qwen-creative", "gemma-precise"), "qwen-creative")
 
 
 def test_shotglass_toml_imports_unchanged() -> None:

@@ -110,9 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
     actions = profiles.add_subparsers(dest="action", required=True, parser_class=_Parser)
     actions.add_parser("list", help="all profiles, built-in and user")
     actions.add_parser("show", help="print one profile as TOML").add_argument("name")
-    export = actions.add_parser("export", help="write a self-contained profile file")
+    from tui.core.profiles.exporters import TARGETS
+
+    export = actions.add_parser(
+        "export", help="write a profile as shotglass TOML, or with --to as the file another tool loads"
+    )
     export.add_argument("name")
-    export.add_argument("-o", "--output", type=Path)
+    export.add_argument(
+        "--to",
+        dest="target",
+        choices=TARGETS,
+        help="an Ollama Modelfile, LM Studio preset, SillyTavern preset or llama-server INI",
+    )
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument(
+        "--model",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help="model for the Modelfile's FROM / the INI's model key (default: the embedded model if assembled)",
+    )
     imported = actions.add_parser(
         "import",
         help="validate and install a profile file (shotglass TOML, Ollama "
@@ -121,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("file", type=Path)
     imported.add_argument("--name", help="profile name (default: from the file)")
     imported.add_argument("--force", action="store_true", help="overwrite or shadow an existing profile")
+    imported.add_argument("--section", help="llama.cpp INI: the section to import (default: the first with sampling)")
+    imported.add_argument("-v", "--verbose", action="store_true", help="also list the settings that change nothing")
     actions.add_parser("path", help="where profiles live")
 
     from tui.commands.history import register as register_history
@@ -227,16 +246,20 @@ def load_engine(args: argparse.Namespace, paths: AppPaths):
 def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     store = ProfileStore(paths.user_profiles_dir)
     if args.command == "profiles":
-        from tui.commands.profiles import run_profiles
+        from tui.commands.profiles import ProfilesRequest, run_profiles
 
-        return run_profiles(
-            store,
-            args.action,
+        embedded = paths.models_cache_dir / "gemma-3-270m-q4_k_m.gguf"
+        request = ProfilesRequest(
             name=getattr(args, "name", None),
             file=getattr(args, "file", None),
             output=getattr(args, "output", None),
             force=getattr(args, "force", False),
+            target=getattr(args, "target", None),
+            model=getattr(args, "model", None) or (embedded if embedded.is_file() else None),
+            section=getattr(args, "section", None),
+            verbose=getattr(args, "verbose", False),
         )
+        return run_profiles(store, args.action, request)
     if args.command == "ask":
         from tui.commands.ask import run_ask
 

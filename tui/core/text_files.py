@@ -13,7 +13,8 @@ from tui.core.errors import UserError
 
 def read_bounded_text(path: Path, *, limit: int, kind: str, error: type[UserError], encoding: str = "utf-8") -> str:
     """The text of ``path``, or ``error`` naming the path: missing, not a file, over ``limit`` bytes, not
-    UTF-8, unreadable. ``kind`` names what was expected ("profile file")."""
+    text in ``encoding`` (UTF-8, or UTF-16 for a file that starts with its byte-order mark), unreadable.
+    ``kind`` names what was expected ("profile file")."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -27,6 +28,6 @@ def read_bounded_text(path: Path, *, limit: int, kind: str, error: type[UserErro
     try:
         return path.read_text(encoding=encoding)
     except UnicodeDecodeError:
-        raise error(f"{path}: not UTF-8 text") from None
+        raise error(f"{path}: not {'UTF-16' if encoding.startswith('utf-16') else 'UTF-8'} text") from None
     except OSError as problem:
         raise error(f"{path}: cannot read: {problem.strerror or problem}") from None

@@ -1,12 +1,12 @@
 """Edit a decoding profile with one field per parameter, each explained in a line, validated as you type.
 
 Saving always writes a *user* profile (the config dir); built-ins are never modified, only shadowed, and
-"Reset" removes the shadow. Dismisses with the saved profile's name, or ``None``.
+"Reset" removes the shadow. The export row writes the profile as shotglass TOML or as the file Ollama, LM
+Studio, SillyTavern or llama-server loads (``export_row.py``). Dismisses with the saved profile's name, or
+``None``.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,15 +19,20 @@ from tui.core.errors import ProfileError, UserError
 from tui.core.profiles.form import FORM_FIELDS, profile_from_form, profile_to_form
 from tui.core.profiles.profile import PARAMETER_HELP, DecodingProfile
 from tui.core.profiles.store import ProfileSource, ProfileStore
+from tui.ui.profiles.export_row import ExportRow
 
 
 class ProfileEditor(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, store: ProfileStore, profile: DecodingProfile) -> None:
+    def __init__(self, store: ProfileStore, profile: DecodingProfile, model: str | None = None) -> None:
         super().__init__()
         self.store = store
         self.original = profile
+        self.model = model
+        """The model in use, for an exported Modelfile's FROM; None asks the app which engine it runs."""
+        self.current: DecodingProfile | None = profile
+        """The profile as the form stands, or None while a field is invalid."""
 
     def compose(self) -> ComposeResult:
         form = profile_to_form(self.original)
@@ -45,14 +50,22 @@ class ProfileEditor(ModalScreen[str | None]):
                         )
                     yield Static(PARAMETER_HELP[key], classes="field-help")
             yield Static("", id="editor-status")
+            yield ExportRow(lambda: self.current, self._model_in_use, id="editor-export")
             with Horizontal(id="editor-buttons"):
                 yield Button("Save (Ctrl+S)", id="save", variant="primary")
                 yield Button("Reset to built-in", id="reset", variant="warning")
-                yield Button("Export to the current folder", id="export")
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
         self._validate()
+
+    def _model_in_use(self) -> str | None:
+        """The engine's model path (a GGUF file for a local model); the app holds the engine in use."""
+        if self.model is not None:
+            return self.model
+        from tui.ui.app import ShotglassApp  # at call time: the app module imports this screen's callers
+
+        return self.app.engine.info.path if isinstance(self.app, ShotglassApp) else None
 
     def _form(self) -> dict[str, str]:
         return {key: self.query_one(f"#field-{key}", Input).value for key in FORM_FIELDS}
@@ -72,12 +85,15 @@ class ProfileEditor(ModalScreen[str | None]):
                     self.query_one(f"#field-{key}", Input).add_class("-invalid")
             self.query_one("#save", Button).disabled = True
             self.query_one("#export", Button).disabled = True
+            self.current = None
             return None
         status.set_class(False, "-error")
         status.update(f"✓ valid · {self._save_consequence(profile.name)}")
         self.query_one("#save", Button).disabled = False
         self.query_one("#export", Button).disabled = False
         self.query_one("#reset", Button).display = self._is_shadow(profile.name)
+        self.current = profile
+        self.query_one(ExportRow).suggest_path()
         return profile
 
     def _is_shadow(self, name: str) -> bool:
@@ -135,19 +151,3 @@ class ProfileEditor(ModalScreen[str | None]):
         if removed:
             self.notify(f"Removed your '{name}'; the built-in is back.", timeout=4)
         self.dismiss(name)
-
-    @on(Button.Pressed, "#export")
-    def _export_pressed(self) -> None:
-        profile = self._validate()
-        if profile is None:
-            return
-        from tui.core.atomic import write_text_atomic
-        from tui.core.profiles.profile import profile_to_toml
-
-        target = Path.cwd() / f"{profile.name}.toml"
-        try:
-            write_text_atomic(target, profile_to_toml(profile))
-        except OSError as error:
-            self.notify(f"Could not export to {target}: {error.strerror}", severity="error")
-            return
-        self.notify(f"Exported to {target}", timeout=5)

@@ -5,10 +5,16 @@ has an exact equivalent, lists everything it left out (with the reason), and bui
 ``parse_profile`` so the same range checks apply as for a hand-written profile; a range error also
 names the foreign key it came from, because that is the line the user will look for.
 
-Supported: Ollama Modelfiles (``PARAMETER`` lines), LM Studio ``*.preset.json`` (current
-``operation.fields`` and legacy ``inference_params``), SillyTavern text-completion presets (flat JSON),
-llama.cpp INI presets (``llama-server --models-preset``), and shotglass TOML profiles.
-Not supported: text-generation-webui YAML presets (YAML would need a new dependency).
+Supported: Ollama Modelfiles (``PARAMETER`` lines; UTF-8 or UTF-16 with a byte-order mark, as Windows
+PowerShell writes them), LM Studio ``*.preset.json`` (current ``operation.fields`` and legacy
+``inference_params``), SillyTavern text-completion, NovelAI and Chat Completion presets (flat JSON, told
+apart by their keys), llama.cpp INI presets (``llama-server --models-preset``, one section at a time),
+and shotglass TOML profiles. Not supported: text-generation-webui YAML presets (YAML would need a new
+dependency); they are refused with a line that says so.
+
+Settings that would change sampling but have no equivalent are listed as dropped; settings that change
+nothing (neutral values, knobs of samplers that are off, sampler order, display options) are counted in
+``ignored`` so the dropped list stays short enough to read.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from typing import Any
 
 from tui.core.errors import ProfileError
 from tui.core.profiles.importers import llamacpp, lmstudio, ollama, sillytavern
-from tui.core.profiles.importers._common import FIELDS, Collector
+from tui.core.profiles.importers._common import FIELDS, Collector, ReadInfo
 from tui.core.profiles.profile import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
+    NAME_PATTERN,
     DecodingProfile,
     parse_profile,
     read_profile_file,
@@ -42,9 +49,16 @@ _FORMATS = {  # format id -> (source_format, phrase for the description)
     "toml": ("shotglass profile", "a shotglass profile"),
     "ollama": ("Ollama Modelfile", "an Ollama Modelfile"),
     "lmstudio": ("LM Studio preset", "an LM Studio preset"),
-    "sillytavern": ("SillyTavern preset", "a SillyTavern text-completion preset"),
+    "sillytavern": ("SillyTavern preset", "a SillyTavern preset"),
     "ini": ("llama.cpp INI preset", "a llama.cpp INI preset"),
 }
+
+
+_YAML_LINE = re.compile(r"[A-Za-z_][\w.-]*:(?:[ \t]|$)")
+_YAML_REFUSAL = (
+    "{path}: text-generation-webui YAML presets are not supported (shotglass reads no YAML); copy its "
+    "temperature, top_p, top_k, min_p and repetition_penalty into a profile with the F3 editor"
+)
 
 
 @dataclass(frozen=True)
@@ -56,11 +70,36 @@ class ImportResult:
     mapped: tuple[str, ...]  # "num_predict -> max_new_tokens", ...
     dropped: tuple[str, ...]  # "mirostat = 2 (no equivalent in shotglass)", ...
     unset: tuple[str, ...] = ()  # "temperature = 0.0 (kept the shotglass default)": keys nothing mapped to
+    ignored: tuple[str, ...] = ()  # "tfs = 1 (neutral value: off)": keys that change nothing, counted
+    sections: tuple[str, ...] = ()  # INI presets: every section in the file, in order
+    section: str | None = None  # INI presets: the section imported
+
+    def ignored_summary(self) -> str:
+        """One line for the counted keys, so they are never dropped silently."""
+        count = len(self.ignored)
+        noun = "setting changes" if count == 1 else "settings change"
+        return f"{count} more {noun} nothing here (neutral values, samplers that are off, load or display options)"
+
+
+def _encoding(path: Path) -> str:
+    """UTF-16 with a byte-order mark is what Windows PowerShell's ``>`` writes, and Ollama reads it (its
+    parser decodes with a BOM override), so shotglass does too; everything else is UTF-8. Only a regular
+    file is peeked at: opening a FIFO would block."""
+    try:
+        if path.is_file():
+            with path.open("rb") as handle:
+                if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+                    return "utf-16"
+    except OSError:
+        pass  # read_bounded_text names the problem
+    return "utf-8-sig"
 
 
 def _read_text(path: Path) -> str:
     """Refuse huge or unreadable files before reading them: an import never needs more than 1 MiB."""
-    return read_bounded_text(path, limit=MAX_IMPORT_FILE_BYTES, kind="file", error=ProfileError, encoding="utf-8-sig")
+    return read_bounded_text(
+        path, limit=MAX_IMPORT_FILE_BYTES, kind="file", error=ProfileError, encoding=_encoding(path)
+    )
 
 
 def _load_json(path: Path, text: str) -> dict[str, Any]:
@@ -92,13 +131,19 @@ def detect_format(path: Path, text: str) -> str:
     name, suffix = path.name.lower(), path.suffix.lower()
     if suffix == ".toml":
         return "toml"
+    if suffix in (".yaml", ".yml"):
+        raise ProfileError(_YAML_REFUSAL.format(path=path))
     if suffix == ".json" or text.lstrip().startswith("{"):
         data = _load_json(path, text)
         if any(key in data for key in ("operation", "load", "inference_params", "load_params")):
             return "lmstudio"
-        if sillytavern.MARKERS & data.keys():
+        if sillytavern.preset_kind(data) is not None:
             return "sillytavern"
-        raise ProfileError(f"{path}: JSON file is neither an LM Studio preset nor a SillyTavern text-completion preset")
+        sillytavern.refuse_template(data, str(path))
+        raise ProfileError(
+            f"{path}: JSON file is neither an LM Studio preset nor a SillyTavern sampler preset "
+            "(text completion, NovelAI or Chat Completion)"
+        )
     if (
         name == "modelfile"
         or name.startswith("modelfile.")
@@ -112,6 +157,9 @@ def detect_format(path: Path, text: str) -> str:
         r"^[ \t]*(\[[^\]\n]+\]|[A-Za-z_][\w.-]*[ \t]*=)", text, re.MULTILINE
     ):
         return "ini"
+    lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if lines and all(_YAML_LINE.match(line) for line in lines):
+        raise ProfileError(_YAML_REFUSAL.format(path=path))
     raise ProfileError(
         f"{path}: not a recognized preset; supported: Ollama Modelfile, LM Studio "
         "*.preset.json, SillyTavern text-completion preset, llama.cpp INI preset, shotglass TOML"
@@ -134,11 +182,15 @@ def _default_name(path: Path, fmt: str, suggested: str | None) -> str:
         base = suggested
     elif base.lower() == "modelfile":
         base = path.absolute().parent.name
+    elif base.lower().startswith("modelfile.") and len(base) > len("modelfile."):
+        base = f"{path.absolute().parent.name}-{base[len('modelfile.') :]}"  # Modelfile.pro: a variant
     else:
         for suffix in (".preset.json", ".json", ".modelfile", ".ini", ".cfg", ".conf", ".toml"):
             if base.lower().endswith(suffix) and len(base) > len(suffix):
                 base = base[: -len(suffix)]
                 break
+    if len(base) <= MAX_NAME_LENGTH and NAME_PATTERN.match(base):
+        return base  # already a valid name: keep it exactly (an exported "v1." reads back as "v1.")
     return sanitize_name(base) or f"{fmt}-import"
 
 
@@ -151,31 +203,37 @@ def _import_toml(path: Path, name: str | None) -> ImportResult:
     return ImportResult(profile, _FORMATS["toml"][0], tuple(f"{key} -> {key}" for key in keys), ())
 
 
-_READERS: dict[str, Callable[[Any, str, Collector], str | None]] = {
+_READERS: dict[str, Callable[[Any, str, Collector], ReadInfo]] = {
     "ollama": ollama.read,
     "lmstudio": lmstudio.read,
     "sillytavern": sillytavern.read,
-    "ini": llamacpp.read,
 }
 
 
-def import_foreign(path: Path, name: str | None = None) -> ImportResult:
+def import_foreign(path: Path, name: str | None = None, section: str | None = None) -> ImportResult:
     """Read a preset file of any supported format into a validated profile, reporting what mapped, what
-    was dropped and which shotglass keys the file left at their defaults."""
+    was dropped, what changes nothing and which shotglass keys the file left at their defaults.
+    ``section`` picks a section of a llama.cpp INI preset (default: the first that sets sampling)."""
     text = _read_text(path)
     fmt = detect_format(path, text)
+    if section is not None and fmt != "ini":
+        raise ProfileError(f"{path}: --section applies to llama.cpp INI presets; this is {_FORMATS[fmt][1]}")
     if fmt == "toml":
         return _import_toml(path, name)
     col = Collector("PARAMETER " if fmt == "ollama" else "")
-    content = _load_json(path, text) if fmt in ("lmstudio", "sillytavern") else text
-    suggested = _READERS[fmt](content, str(path), col)
+    if fmt == "ini":
+        info = llamacpp.read(text, str(path), col, section)
+    else:
+        info = _READERS[fmt](_load_json(path, text) if fmt in ("lmstudio", "sillytavern") else text, str(path), col)
     if not col.mapped:
         raise ProfileError(f"{path}: no sampling parameters found (nothing maps to {', '.join(sorted(FIELDS))})")
     source_format, phrase = _FORMATS[fmt]
-    where = f"[{suggested}] in {path.name}" if suggested and fmt == "ini" else path.name
+    if info.kind is not None:
+        source_format, phrase = info.kind, f"a {info.kind}"
+    where = f"[{info.section}] in {path.name}" if info.section and fmt == "ini" else path.name
     data = dict(
         col.data,
-        name=name if name is not None else _default_name(path, fmt, suggested),
+        name=name if name is not None else _default_name(path, fmt, info.name),
         description=f"Imported from {phrase} ({where})"[:MAX_DESCRIPTION_LENGTH],
     )
     try:
@@ -185,4 +243,13 @@ def import_foreign(path: Path, name: str | None = None) -> ImportResult:
     unset = tuple(
         f"{key} = {getattr(profile, key)!r} (kept the shotglass default)" for key in sorted(FIELDS - col.mapped.keys())
     )
-    return ImportResult(profile, source_format, tuple(col.mapped.values()), tuple(col.dropped), unset)
+    return ImportResult(
+        profile,
+        source_format,
+        tuple(col.mapped.values()),
+        tuple(col.dropped),
+        unset,
+        ignored=tuple(col.ignored),
+        sections=info.sections,
+        section=info.section,
+    )

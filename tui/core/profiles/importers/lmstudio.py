@@ -7,7 +7,22 @@ from __future__ import annotations
 from typing import Any
 
 from tui.core.errors import ProfileError
-from tui.core.profiles.importers._common import CTX, DEFAULTS, GPU, LOAD, NONE, SYSTEM, TEMPLATE, THREADS, Collector
+from tui.core.profiles.importers._common import (
+    CTX,
+    DEFAULTS,
+    GPU,
+    LOAD,
+    NEUTRAL,
+    NONE,
+    NOT_SAMPLING,
+    REPEAT_WINDOW,
+    SYSTEM,
+    TEMPLATE,
+    THREADS,
+    Collector,
+    Quiet,
+    ReadInfo,
+)
 
 _TABLE = {
     "llm.prediction.temperature": "temperature",
@@ -44,7 +59,53 @@ _LEGACY = {
     "input_suffix": TEMPLATE,
     "pre_prompt_prefix": TEMPLATE,
     "pre_prompt_suffix": TEMPLATE,
+    "repeat_last_n": f"shotglass penalizes repeats in the last {REPEAT_WINDOW} tokens",
+    "memory_f16": LOAD,
 }
+_PREDICTION = "llm.prediction."
+QUIET = Quiet(  # LM Studio's "off" values, current (llm.prediction.*) and legacy (inference_params) names
+    neutral={
+        f"{_PREDICTION}llama.presencePenalty": (0,),
+        f"{_PREDICTION}llama.frequencyPenalty": (0,),
+        f"{_PREDICTION}llama.tailFreeSampling": (1,),
+        f"{_PREDICTION}llama.locallyTypicalSampling": (1,),
+        f"{_PREDICTION}llama.xtcProbability": (0,),
+        "tfs_z": (1,),
+        "typical_p": (1,),
+        "repeat_last_n": (REPEAT_WINDOW,),
+        "frequency_penalty": (0,),
+        "presence_penalty": (0,),
+        "mirostat": (0,),
+        "repeat_penalty": (1,),
+        "penalize_nl": (True,),  # llama.cpp's samplers penalize newlines like any token, as shotglass does
+    },
+    needs={
+        "mirostat_tau": ("mirostat",),
+        "mirostat_eta": ("mirostat",),
+        "repeat_last_n": ("repeat_penalty",),
+        "penalize_nl": ("repeat_penalty",),
+    },
+    inert={
+        **{
+            f"{_PREDICTION}{key}": NOT_SAMPLING
+            for key in (
+                "contextOverflowPolicy",
+                "contextPrefill",
+                "tools",
+                "toolChoice",
+                "toolNaming",
+                "toolCallStopStrings",
+                "reasoning.parsing",
+                "logProbs",
+                "vision.userMaxImageDimensionPixels",
+                "vision.ignoreModelPreferredMaxImageDimension",
+            )
+        },
+        "n_keep": NOT_SAMPLING,
+        "multiline_input": NOT_SAMPLING,
+    },
+)
+_MODEL_OPTION = "ext.virtualModel.customField."
 
 
 def _field(col: Collector, key: str, value: Any) -> None:
@@ -53,6 +114,11 @@ def _field(col: Collector, key: str, value: Any) -> None:
     # Some 0.3 pre-releases nested the llama.cpp samplers as llm.prediction.llama.<name>.
     lookup = key if key in _TABLE else key.replace("llm.prediction.llama.", "llm.prediction.", 1)
     target = _TABLE.get(lookup, LOAD if key.startswith("llm.load.") else NONE)
+    if key.startswith(_MODEL_OPTION):
+        target = "a model-specific chat template switch; a decoding profile does not carry it"
+    if key.endswith(".mirostatSampling") and isinstance(value, dict) and value.get("version") == 0:
+        col.ignore(key, value, NEUTRAL)
+        return
     if isinstance(value, dict) and "checked" in value:
         if value["checked"]:
             value = value.get("value")
@@ -65,13 +131,15 @@ def _field(col: Collector, key: str, value: Any) -> None:
             )
             return
         else:
-            return  # a disabled setting changes nothing
-    col.apply({lookup: target}, lookup, value, key)
+            col.ignore(key, None, "unchecked: off")  # a disabled setting changes nothing
+            return
+    col.apply({lookup: target}, lookup if lookup in _TABLE else key, value, key)
 
 
-def read(data: dict[str, Any], source: str, col: Collector) -> str | None:
+def read(data: dict[str, Any], source: str, col: Collector) -> ReadInfo:
     """Read both layouts from the same object: a file has one or the other, and an older key that
     shows up in a newer file is still worth mapping."""
+    col.quiet = QUIET
     for section in ("operation", "load"):
         entries = (data.get(section) or {}).get("fields", []) if isinstance(data.get(section), dict) else []
         for entry in entries:
@@ -82,7 +150,8 @@ def read(data: dict[str, Any], source: str, col: Collector) -> str | None:
         params = data.get(section) or {}
         if not isinstance(params, dict):
             raise ProfileError(f"{source}: '{section}' must be a JSON object, got {type(params).__name__}")
+        col.context = params
         for key, value in params.items():
             default = LOAD if section == "load_params" else NONE
             col.apply(_LEGACY, key, value, f"{section}.{key}", default)
-    return None
+    return ReadInfo()

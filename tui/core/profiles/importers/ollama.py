@@ -8,7 +8,19 @@ from __future__ import annotations
 import re
 
 from tui.core.errors import ProfileError
-from tui.core.profiles.importers._common import CTX, GPU, LOAD, SYSTEM, TEMPLATE, THREADS, Collector
+from tui.core.profiles.importers._common import (
+    CTX,
+    GPU,
+    LOAD,
+    NOT_SAMPLING,
+    REPEAT_WINDOW,
+    SYSTEM,
+    TEMPLATE,
+    THREADS,
+    Collector,
+    Quiet,
+    ReadInfo,
+)
 
 _TABLE = {
     "temperature": "temperature",
@@ -29,7 +41,30 @@ _TABLE = {
     "numa": LOAD,
     "low_vram": LOAD,
     "f16_kv": LOAD,
+    "vocab_only": LOAD,
+    "logits_all": LOAD,
+    "draft_num_predict": LOAD,
+    "repeat_last_n": f"shotglass penalizes repeats in the last {REPEAT_WINDOW} tokens",
 }
+QUIET = Quiet(  # Ollama's own "off" values (api/types.go), so a neutral PARAMETER is counted, not listed
+    neutral={
+        "repeat_last_n": (REPEAT_WINDOW,),
+        "presence_penalty": (0,),
+        "frequency_penalty": (0,),
+        "typical_p": (1,),
+        "tfs_z": (1,),
+        "mirostat": (0,),
+        "repeat_penalty": (1,),
+        "penalize_newline": (True,),  # llama.cpp's samplers penalize newlines like any token, as shotglass does
+    },
+    needs={
+        "mirostat_tau": ("mirostat",),
+        "mirostat_eta": ("mirostat",),
+        "repeat_last_n": ("repeat_penalty",),
+        "penalize_newline": ("repeat_penalty",),
+    },
+    inert={"num_keep": NOT_SAMPLING, "keep_alive": NOT_SAMPLING},
+)
 _NOTES = {
     "system": f"SYSTEM prompt ({SYSTEM})",
     "template": f"TEMPLATE ({TEMPLATE})",
@@ -96,9 +131,16 @@ def _modelfile_commands(text: str, source: str) -> list[tuple[int, str, str]]:
     return commands
 
 
-def read(text: str, source: str, col: Collector) -> str | None:
+def read(text: str, source: str, col: Collector) -> ReadInfo:
     """Map the PARAMETER lines; note the instructions that matter for replies but not for decoding."""
-    for line, command, argument in _modelfile_commands(text, source):
+    commands = _modelfile_commands(text, source)
+    col.quiet = QUIET
+    col.context = {
+        parts[0].lower(): parts[1]
+        for _line, command, argument in commands
+        if command == "parameter" and len(parts := argument.split(None, 1)) == 2
+    }
+    for line, command, argument in commands:
         if command in _NOTES:
             col.note(_NOTES[command])
         if command != "parameter":
@@ -107,4 +149,4 @@ def read(text: str, source: str, col: Collector) -> str | None:
         if len(parts) < 2 or not re.fullmatch(r"\w+", parts[0]):
             raise ProfileError(f"{source}: line {line}: PARAMETER needs a name and a value")
         col.apply(_TABLE, parts[0].lower(), _unquote(parts[1]), parts[0])
-    return None
+    return ReadInfo()
