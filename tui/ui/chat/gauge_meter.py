@@ -8,6 +8,7 @@ with a model that has since been switched away from is dropped too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -33,8 +34,12 @@ class GaugeMeasured(Message):
 
 
 class GaugeMeter:
-    def __init__(self, host: Widget, gauge: ContextGauge) -> None:
+    def __init__(
+        self, host: Widget, gauge: ContextGauge, source: Callable[[], tuple[Engine, PromptParts, int]]
+    ) -> None:
+        """``source`` gives what to count now: the engine, the prompt parts and the tokens reserved for the reply."""
         self._host = host
+        self._source = source
         self._gauge = gauge
         self._cache: PrefixCounts | None = None
         self._timer: Timer | None = None
@@ -48,17 +53,20 @@ class GaugeMeter:
         """The tokenizer changed (a model switch): nothing counted before is valid."""
         self._cache = None
 
-    def schedule(self, engine: Engine, parts: PromptParts, reserve: int, delay: float = DEBOUNCE_S) -> None:
+    def schedule(self, delay: float = DEBOUNCE_S) -> None:
+        """Recount after ``delay`` (0: now). What is counted is read when the count starts, not when it was
+        asked for: a reply that finishes within the debounce must not be counted as it was before."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         if delay:
-            self._timer = self._host.set_timer(delay, lambda: self._start(engine, parts, reserve))
+            self._timer = self._host.set_timer(delay, self._start)
         else:
-            self._start(engine, parts, reserve)
+            self._start()
 
-    def _start(self, engine: Engine, parts: PromptParts, reserve: int) -> None:
+    def _start(self) -> None:
         cache, host = self._cache, self._host
+        engine, parts, reserve = self._source()
 
         def count() -> None:
             try:

@@ -16,6 +16,7 @@ from textual.worker import Worker, get_current_worker
 
 from tui.core.chat.batching import TokenBatcher
 from tui.core.chat.conversation import Role
+from tui.core.chat.prompt import PromptParts
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.state import ChatState, ReplyOutcome, ReplyPlan
 from tui.core.contract import Engine
@@ -24,7 +25,7 @@ from tui.ui.actions import chat_bindings, welcome_text
 from tui.ui.chat import conversation_flows, reply_flows, settings_flows
 from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.context_gauge import ContextGauge
-from tui.ui.chat.gauge_meter import GaugeMeasured, GaugeMeter
+from tui.ui.chat.gauge_meter import DEBOUNCE_S, GaugeMeasured, GaugeMeter
 from tui.ui.chat.header_bar import HeaderBar
 from tui.ui.chat.message_view import MessageView
 from tui.ui.chat.messages import ReplyFailed, ReplyFinished, ReplyToken
@@ -66,7 +67,7 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        self.gauge = GaugeMeter(self, self.query_one(ContextGauge))
+        self.gauge = GaugeMeter(self, self.query_one(ContextGauge), self._to_count)
         self.query_one(ChatInput).focus()
         if self.services.history_notice:
             self.notify(self.services.history_notice, title="History", severity="warning", timeout=15)
@@ -125,12 +126,12 @@ class ChatScreen(Screen[None]):
         self.recount()
 
     def recount(self, delay: float | None = None) -> None:
+        self.gauge.schedule(DEBOUNCE_S if delay is None else delay)
+
+    def _to_count(self) -> tuple[Engine, PromptParts, int]:
+        """What the gauge counts: the prompt as it stands with the draft as the next message."""
         draft = self.draft()
-        parts = self.state.parts(draft if draft.strip() else None)
-        if delay is None:
-            self.gauge.schedule(self.engine, parts, self.state.profile.max_new_tokens)
-        else:
-            self.gauge.schedule(self.engine, parts, self.state.profile.max_new_tokens, delay)
+        return self.engine, self.state.parts(draft if draft.strip() else None), self.state.profile.max_new_tokens
 
     @on(GaugeMeasured)
     def _gauge_measured(self, message: GaugeMeasured) -> None:
