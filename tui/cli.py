@@ -349,18 +349,37 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         )
         app.run()
         engine = app.engine
+        code = app.return_code  # 1 when the app ended on an exception (Textual printed it): not a success
     finally:
         engine.close()
         if history is not None:
             history.close()
-    return 0
+    return code or 0
+
+
+def _loads_llama(args: argparse.Namespace) -> bool:
+    return args.command in (None, "ask", "eval", "tokens") and not getattr(args, "endpoint", None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 done, 2 one clear line on stderr (a bad input, a crash inside llama.cpp, an
+    unwritable or full disk), 130 interrupted, 1 an unexpected exception (a bug, shown as a traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    paths = AppPaths.default()
+    if argv is None and _loads_llama(args):
+        from tui import crash_guard
+
+        if crash_guard.enabled():
+            return crash_guard.run_guarded(
+                lambda: _run(args, paths), log_file=paths.llama_log_file, restore_terminal=args.command is None
+            )
+    return _run(args, paths)
+
+
+def _run(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
-        return _dispatch(args, AppPaths.default())
+        return _dispatch(args, paths)
     except UserError as error:
         print(f"shotglass: error: {error}", file=sys.stderr)
         return 2
@@ -369,3 +388,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as error:  # a full or read-only disk met outside the checks that name their file
+        where = (
+            f": {error.filename}"
+            if error.filename
+            else f" (shotglass writes under {paths.log_dir} and {paths.data_dir})"
+        )
+        print(f"shotglass: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2

@@ -1,6 +1,6 @@
 """Choices made before llama.cpp loads a model, kept apart from ``llama.py`` because none needs llama_cpp:
-the load options, the context size, the memory check, which CPU kernels are safe to use and the prompt
-format."""
+the load options, the checks before a load (header values llama.cpp aborts on, a writable log), the
+context size, the memory check, which CPU kernels are safe to use and the prompt format."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from tui.core.chat.prompt import CompletionFormat, PromptFormat
 from tui.core.errors import ModelError
 from tui.core.models.gguf import GgufInfo
 from tui.core.models.hardware import cpu_flags
+from tui.core.models.loadable import check_loadable
 from tui.engine.chat_template import ChatTemplateFormat
 
 DEFAULT_CTX_CAP = 8192
@@ -26,6 +27,31 @@ class LoadOptions:
     n_threads: int = 1
     gpu_layers: int | None = None
     log_file: Path | None = None
+
+
+NO_BACKTRACE_ENV = "GGML_NO_BACKTRACE"
+
+
+def check_before_load(gguf: GgufInfo, log_file: Path | None) -> None:
+    """Everything ``LlamaEngine`` checks before ``llama_cpp.Llama`` sees the file, each failure one line.
+
+    The header values llama.cpp aborts on are refused (``tui/core/models/loadable.py`` says why that is
+    checked up front rather than probed in a child process). ggml is told not to run gdb on itself if it
+    aborts anyway (its backtrace would land on the terminal). And the log is written to once: on a full
+    or read-only disk that is a clear error here, not an ``OSError`` from the load's own log writes."""
+    check_loadable(gguf)
+    os.environ.setdefault(NO_BACKTRACE_ENV, "1")
+    if log_file is None:
+        return
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_file, "a", encoding="utf-8", errors="replace") as handle:
+            handle.write(f"--- shotglass: loading {gguf.path}\n")
+    except OSError as error:
+        raise ModelError(
+            f"cannot write llama.cpp's log {log_file} ({error.strerror or error}); free some space there "
+            "or make it writable"
+        ) from None
 
 
 def resolve_n_ctx(info: GgufInfo, requested: int | None) -> int:

@@ -11,13 +11,14 @@ string as ``finish_reason: "stop"`` and cut the stop text, so the reply's reason
 the same text and reason as a local reply.
 
 Cancel closes the connection between events (a watcher thread also shuts the socket while the server is
-still evaluating the prompt); servers stop generating when the client goes away. Standard library only.
+still evaluating the prompt); servers stop generating when the client goes away. The server is not
+trusted to stop on its own: ``remote_stream.ReplyStream`` ends a reply at ``max_new_tokens`` and at
+deadlines, and ``remote_http`` bounds every read. Standard library only.
 """
 
 from __future__ import annotations
 
 import http.client
-import json
 import threading
 import time
 from pathlib import PurePosixPath
@@ -30,8 +31,9 @@ from tui.core.errors import ModelError
 from tui.core.inspector.scores import PositionScores
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine.estimate import estimate_tokens
-from tui.engine.remote_http import Endpoint, iter_sse, open_request, request_json, transport_error
+from tui.engine.remote_http import Endpoint, open_request, request_json, transport_error
 from tui.engine.remote_probe import LLAMA_CPP_PYTHON, VLLM, ServerFacts, probe, token_list
+from tui.engine.remote_stream import Deadlines, ReplyStream, positive
 
 DEFAULT_REMOTE_CTX = 2048
 """Used when the server does not say (llama-cpp-python's server): its own default, the smallest usual one."""
@@ -65,12 +67,18 @@ class RemoteEngine:
         prompt_format: PromptFormat | None = None,
         api_key: str | None = None,
         timeout_s: float = 10.0,
-        read_timeout_s: float = 300.0,
+        read_timeout_s: float = 60.0,
+        reply_timeout_s: float | None = None,
     ) -> None:
+        """``timeout_s``: to connect, and each probe or tokenize request (3x that in all).
+        ``read_timeout_s``: the longest wait for the next token (for the first, plus 1 s per 100 prompt
+        tokens). ``reply_timeout_s``: a whole reply (default: the first token's allowance plus 1 s per
+        new token asked for)."""
         self.endpoint = Endpoint.parse(endpoint)
         self._api_key = api_key
         self._timeout_s = timeout_s
         self._read_timeout_s = read_timeout_s
+        self._reply_timeout_s = reply_timeout_s
         self.facts: ServerFacts = probe(self.endpoint, model, timeout_s=timeout_s, api_key=api_key)
         self.model = self.facts.model
         self.server_kind = self.facts.kind
@@ -216,7 +224,16 @@ class RemoteEngine:
                 )
             body = self._request_body(self._wire_prompt(prompt), params)
             start = time.perf_counter()
-            stream = _Stream(StopScanner(params.stop), on_text)
+            deadlines = Deadlines.for_reply(
+                self._read_timeout_s, prompt_tokens, params.max_new_tokens, self._reply_timeout_s
+            )
+            stream = ReplyStream(
+                StopScanner(params.stop),
+                on_text,
+                max_tokens=params.max_new_tokens,
+                url=self.endpoint.url,
+                deadlines=deadlines,
+            )
             try:
                 exchange = open_request(
                     self.endpoint,
@@ -224,9 +241,11 @@ class RemoteEngine:
                     "/v1/completions",
                     body,
                     timeout_s=self._timeout_s,
-                    read_timeout_s=self._read_timeout_s,
+                    # the watchdog keeps the deadlines; the socket's own timeout only backs it up
+                    read_timeout_s=max(deadlines.first_token_s, deadlines.idle_s) + 1.0,
                     api_key=self._api_key,
                     cancel=cancel,
+                    deadline=stream.first_deadline,
                 )
             except ModelError:
                 if not cancel.is_set():
@@ -234,7 +253,9 @@ class RemoteEngine:
             else:
                 content_type = exchange.response.getheader("Content-Type") or ""
                 try:
-                    stream.read(exchange.response, cancel, is_sse="event-stream" in content_type)
+                    stream.read(
+                        exchange.response, cancel, is_sse="event-stream" in content_type, watchdog=exchange.watcher
+                    )
                 except (OSError, http.client.HTTPException) as error:
                     if not cancel.is_set():
                         stream.error = transport_error(self.endpoint, error, self._read_timeout_s)
@@ -245,7 +266,7 @@ class RemoteEngine:
 
     def _finish(
         self,
-        stream: "_Stream",
+        stream: ReplyStream,
         params: SamplingParams,
         cancel: threading.Event,
         prompt_tokens: int,
@@ -256,6 +277,8 @@ class RemoteEngine:
             finish = FinishReason.CANCELLED
         elif stream.scanner.stopped:
             finish = FinishReason.STOP_STRING
+        elif stream.error is None and stream.length_reached:
+            finish = FinishReason.LENGTH  # max_new_tokens counted here, whatever the server did after it
         elif stream.error is None and stream.server_finish == "length":
             finish = FinishReason.LENGTH
         elif stream.error is None and stream.server_finish is not None:
@@ -281,9 +304,9 @@ class RemoteEngine:
         completion = stream.completion
         usage = stream.usage
         if finish is not FinishReason.CANCELLED and finish is not FinishReason.STOP_STRING:
-            completion = _positive(usage.get("completion_tokens")) or completion
-        prompt_tokens = _positive(usage.get("prompt_tokens")) or prompt_tokens
-        evaluated = _positive(stream.timings.get("prompt_n")) or prompt_tokens
+            completion = min(positive(usage.get("completion_tokens")) or completion, params.max_new_tokens)
+        prompt_tokens = positive(usage.get("prompt_tokens")) or prompt_tokens
+        evaluated = positive(stream.timings.get("prompt_n")) or prompt_tokens
         first_at = stream.first_at if stream.first_at is not None else end
         decode_time = end - first_at
         return GenerationResult(
@@ -317,70 +340,3 @@ class RemoteEngine:
         """Waits for a running generation (cancel it first); nothing is held between requests."""
         with self._lock:
             self._closed = True
-
-
-class _Stream:
-    """The state of one streamed reply, filled event by event."""
-
-    def __init__(self, scanner: StopScanner, on_text: TextCallback) -> None:
-        self.scanner = scanner
-        self.on_text = on_text
-        self.completion = 0
-        self.first_at: float | None = None
-        self.server_finish: str | None = None
-        self.done = False
-        self.usage: dict = {}
-        self.timings: dict = {}
-        self.error: ModelError | None = None
-
-    def read(self, response: http.client.HTTPResponse, cancel: threading.Event, *, is_sse: bool) -> None:
-        if not is_sse:  # a server that ignored stream=true and answered with one JSON completion
-            self._event("message", response.read().decode("utf-8", errors="replace"))
-            self.done = self.error is None
-            return
-        for event, data in iter_sse(response):
-            if cancel.is_set():
-                return
-            if event != "error" and data.strip() == "[DONE]":
-                self.done = True
-                return
-            self._event(event, data)
-            if self.error is not None or self.scanner.stopped:
-                return
-
-    def _event(self, event: str, data: str) -> None:
-        try:
-            payload = json.loads(data)
-        except json.JSONDecodeError:
-            snippet = " ".join(data.split())[:60]
-            self.error = ModelError(f"the server sent malformed JSON in the stream: {snippet!r}")
-            return
-        if event == "error" or (isinstance(payload, dict) and "error" in payload):
-            detail = payload.get("error", payload) if isinstance(payload, dict) else payload
-            if isinstance(detail, dict):
-                detail = detail.get("message") or detail
-            self.error = ModelError(f"the server reported an error mid-reply: {' '.join(str(detail).split())[:300]}")
-            return
-        if not isinstance(payload, dict):
-            self.error = ModelError("the server sent an unexpected event in the stream (not a JSON object)")
-            return
-        if isinstance(payload.get("usage"), dict):
-            self.usage = payload["usage"]
-        if isinstance(payload.get("timings"), dict):
-            self.timings = payload["timings"]
-        choices = payload.get("choices")
-        if not isinstance(choices, list) or not choices:
-            return
-        choice = choices[0] if isinstance(choices[0], dict) else {}
-        text = choice.get("text")
-        if isinstance(text, str) and text:
-            if self.first_at is None:
-                self.first_at = time.perf_counter()
-            self.completion += 1
-            self.on_text(self.scanner.feed(text), self.completion)
-        if isinstance(choice.get("finish_reason"), str):
-            self.server_finish = choice["finish_reason"]
-
-
-def _positive(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None

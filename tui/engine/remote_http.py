@@ -3,6 +3,11 @@
 Standard library only (http.client), so talking to a server adds no dependency. Every way the network
 can fail is turned into a ``ModelError`` with one line that names the endpoint and what happened: the
 CLI prints it and exits 2, the TUI shows it and stays usable.
+
+A server is trusted for nothing: every body, line and event is read with a size limit, parsed JSON
+deeper than ``MAX_JSON_DEPTH`` or with a 5,000-digit number is malformed JSON like any other, and a
+``Watchdog`` thread hangs up at a deadline, so a server that answers byte by byte (slow loris) or never
+ends ends all the same. A socket timeout alone cannot do that: each byte resets it.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +26,20 @@ from urllib.parse import urlsplit
 from tui.core.errors import ModelError, UserError
 
 MAX_ERROR_BODY = 64 * 1024
+MAX_JSON_BYTES = 16 << 20
+"""A JSON answer (a model list, ``/props`` with its chat template, a tokenization of a long prompt):
+16 MiB is far above any real one."""
+MAX_LINE_BYTES = 1 << 20
+"""One line of an event stream; a streamed token's chunk is a few hundred bytes."""
+MAX_EVENT_BYTES = 1 << 20
+MAX_JSON_DEPTH = 64
+"""Real answers nest fewer than ten levels; deeper JSON is refused before anything walks it."""
+REQUEST_DEADLINE_FACTOR = 3
+"""A JSON request (probe, tokenize) must be answered within this many times the connect timeout."""
+
+
+class StreamLimitError(ModelError):
+    """The server sent more than a limit allows (a line, an event, a body)."""
 
 
 class HttpStatusError(ModelError):
@@ -116,6 +136,33 @@ def transport_error(endpoint: Endpoint, error: BaseException, timeout_s: float) 
 CANCEL_POLL_S = 0.02
 
 
+def parse_json(raw: bytes | str) -> Any:
+    """``json.loads`` that raises ``ValueError`` for everything that is not sane JSON: bad syntax, bad
+    UTF-8, a number of more than 4,300 digits (Python's own limit), nesting that would exhaust the
+    recursion limit or that is deeper than ``MAX_JSON_DEPTH`` (so later ``str()`` calls cannot recurse)."""
+    try:
+        value = json.loads(raw)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return value
+
+
+def read_bounded(response: http.client.HTTPResponse, limit: int, what: str) -> bytes:
+    """The whole body, or ``StreamLimitError`` once it passes ``limit`` bytes (an endless body included)."""
+    raw = response.read(limit + 1)
+    if len(raw) > limit:
+        raise StreamLimitError(f"the server sent {what} larger than {limit // 2**20} MiB")
+    return raw
+
+
 @dataclass
 class Exchange:
     """One request's connection and response. The socket is kept here because http.client lets go of it
@@ -124,7 +171,7 @@ class Exchange:
     conn: http.client.HTTPConnection
     response: http.client.HTTPResponse
     sock: socket.socket | None
-    watcher: "_CancelWatcher | None" = None
+    watcher: "Watchdog | None" = None
 
     def close(self) -> None:
         """Hang up now, even on a kept-alive connection: a server stops generating when the client goes."""
@@ -137,20 +184,31 @@ class Exchange:
             self.sock.close()
 
 
-class _CancelWatcher:
-    """Shuts the socket as soon as ``cancel`` is set, from its own thread: a read blocked while the
-    server evaluates a long prompt (or sends nothing) wakes up at once and sees the end of the stream."""
+class Watchdog:
+    """Shuts the socket as soon as ``cancel`` is set or ``deadline`` (``time.monotonic()``) passes, from its
+    own thread: a read blocked while the server evaluates a long prompt, sends nothing, or trickles bytes
+    wakes up at once and sees the end of the stream. The reader moves ``deadline`` as replies progress and
+    reads ``expired`` to tell a deadline from a server that hung up."""
 
-    def __init__(self, sock: socket.socket | None, cancel: threading.Event) -> None:
+    def __init__(
+        self, sock: socket.socket | None, cancel: threading.Event | None, deadline: float | None = None
+    ) -> None:
         self._sock = sock
         self._cancel = cancel
+        self.deadline = deadline
+        self.expired = False
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="shotglass-remote-cancel", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="shotglass-remote-watchdog", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._done.wait(CANCEL_POLL_S):
-            if self._cancel.is_set():
+            if self._cancel is not None and self._cancel.is_set():
+                _shutdown(self._sock)
+                return
+            deadline = self.deadline
+            if deadline is not None and time.monotonic() >= deadline:
+                self.expired = True
                 _shutdown(self._sock)
                 return
 
@@ -177,18 +235,21 @@ def open_request(
     read_timeout_s: float | None = None,
     api_key: str | None = None,
     cancel: threading.Event | None = None,
+    deadline: float | None = None,
 ) -> Exchange:
     """Send one request on a fresh connection; a non-2xx status raises ``HttpStatusError``.
 
     A connection per request keeps callers on different threads (the gauge's recount beside a
     streaming reply) from sharing a socket. With ``cancel``, setting it hangs up from the moment the
-    connection is open (the caller checks ``cancel`` when this raises).
+    connection is open (the caller checks ``cancel`` when this raises); with ``deadline``
+    (``time.monotonic()``), so does the time running out, headers included (``exchange.watcher.expired``).
     """
+    opened_at = time.monotonic()
     conn = endpoint.connect(timeout_s)
     sock = conn.sock
     if read_timeout_s is not None and sock is not None:
         sock.settimeout(read_timeout_s)
-    watcher = _CancelWatcher(sock, cancel) if cancel is not None else None
+    watcher = Watchdog(sock, cancel, deadline) if cancel is not None or deadline is not None else None
     headers = {"Accept": "application/json, text/event-stream", "User-Agent": "shotglass"}
     payload = None
     if body is not None:
@@ -205,12 +266,16 @@ def open_request(
         conn.close()
         if sock is not None:
             sock.close()
+        if watcher is not None and watcher.expired and deadline is not None:
+            raise ModelError(
+                f"{endpoint.url} did not answer {method} {path} within {deadline - opened_at:.3g} s"
+            ) from None
         raise transport_error(endpoint, error, read_timeout_s or timeout_s) from None
     exchange = Exchange(conn, response, sock, watcher)
     if not 200 <= response.status < 300:
         try:
             detail = _error_detail(response.read(MAX_ERROR_BODY))
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException, ValueError):
             detail = ""
         finally:
             exchange.close()
@@ -224,24 +289,34 @@ def open_request(
 def request_json(
     endpoint: Endpoint, method: str, path: str, body: Any | None = None, *, timeout_s: float, api_key: str | None = None
 ) -> Any:
-    exchange = open_request(endpoint, method, path, body, timeout_s=timeout_s, api_key=api_key)
+    """One JSON request, answered within ``REQUEST_DEADLINE_FACTOR * timeout_s`` and ``MAX_JSON_BYTES``."""
+    allowed = REQUEST_DEADLINE_FACTOR * timeout_s
+    exchange = open_request(
+        endpoint, method, path, body, timeout_s=timeout_s, api_key=api_key, deadline=time.monotonic() + allowed
+    )
     try:
-        raw = exchange.response.read()
+        raw = read_bounded(exchange.response, MAX_JSON_BYTES, f"a JSON answer to {method} {path}")
     except (OSError, http.client.HTTPException) as error:
+        if exchange.watcher is not None and exchange.watcher.expired:
+            raise ModelError(f"{endpoint.url} did not answer {method} {path} within {allowed:.3g} s") from None
         raise transport_error(endpoint, error, timeout_s) from None
     finally:
         exchange.close()
+    if exchange.watcher is not None and exchange.watcher.expired:
+        raise ModelError(f"{endpoint.url} did not answer {method} {path} within {allowed:.3g} s")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise MalformedJsonError(f"{endpoint.url} sent malformed JSON for {method} {path}: {_snippet(raw)}") from None
+        return parse_json(raw)
+    except ValueError as error:
+        raise MalformedJsonError(
+            f"{endpoint.url} sent malformed JSON for {method} {path} ({_one_line(str(error), 80)}): {_snippet(raw)}"
+        ) from None
 
 
 def _error_detail(raw: bytes) -> str:
     """The message an OpenAI-style, FastAPI or llama-server error body carries, on one line."""
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = parse_json(raw)
+    except ValueError:
         return _snippet(raw)
     for candidate in (data.get("error") if isinstance(data, dict) else None, data):
         if isinstance(candidate, dict):
@@ -259,7 +334,7 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def _snippet(raw: bytes) -> str:
-    return repr(_one_line(raw.decode("utf-8", errors="replace"), 80))
+    return repr(_one_line(raw[:4096].decode("utf-8", errors="replace"), 80))
 
 
 def iter_sse(response: http.client.HTTPResponse) -> Iterator[tuple[str, str]]:
@@ -267,12 +342,17 @@ def iter_sse(response: http.client.HTTPResponse) -> Iterator[tuple[str, str]]:
 
     llama-server reports errors mid-stream as ``error: {...}`` lines, so that field is passed on as an
     ``error`` event. An event cut off by the end of the stream is still delivered: a server may omit the
-    blank line after its last event, and the caller decides whether the reply was complete.
+    blank line after its last event, and the caller decides whether the reply was complete. A line over
+    ``MAX_LINE_BYTES`` or an event over ``MAX_EVENT_BYTES`` raises ``StreamLimitError`` after reading no
+    more than that: a 100 MB line never sits in memory.
     """
     event = "message"
     data: list[str] = []
+    size = 0
     while True:
-        line = response.readline()
+        line = response.readline(MAX_LINE_BYTES + 1)
+        if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            raise StreamLimitError(f"the server sent a line longer than {MAX_LINE_BYTES // 2**20} MiB")
         if not line:
             if data:
                 yield event, "\n".join(data)
@@ -281,13 +361,16 @@ def iter_sse(response: http.client.HTTPResponse) -> Iterator[tuple[str, str]]:
         if not text:
             if data:
                 yield event, "\n".join(data)
-            event, data = "message", []
+            event, data, size = "message", [], 0
             continue
         if text.startswith(":"):
             continue
         field, _, value = text.partition(":")
         value = value.removeprefix(" ")
         if field == "data":
+            size += len(value)
+            if size > MAX_EVENT_BYTES:
+                raise StreamLimitError(f"the server sent an event larger than {MAX_EVENT_BYTES // 2**20} MiB")
             data.append(value)
         elif field == "event":
             event = value or "message"

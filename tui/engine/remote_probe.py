@@ -146,4 +146,5 @@ def _optional_json(endpoint: Endpoint, method: str, path: str, body: Any, timeou
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    """A size or count the server reports, if plausible: a 2^70 context is a broken server, not a fact."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53 else None

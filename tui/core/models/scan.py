@@ -1,10 +1,11 @@
 """Find the GGUF models already on this machine and describe them, without copying or loading them.
 
 Each file's header is read with ``read_gguf_info`` (metadata only, arrays skipped on an mmap: tens of
-milliseconds even for a 262k-token vocabulary, whatever the file's size). A file found twice (a symlink
-from one tool's folder into another's, an HF snapshot shared by two revisions) is read once and listed
-once, under the first name found, with the other names as aliases. Anything that cannot be listed comes
-back as a ``SkippedFile`` with a reason: one broken file never hides the others.
+milliseconds even for a 262k-token vocabulary, whatever the file's size) and checked with
+``find_problem`` for the values llama.cpp aborts on, so the list only offers what can be loaded. A file
+found twice (a symlink from one tool's folder into another's, an HF snapshot shared by two revisions) is
+read once and listed once, under the first name found, with the other names as aliases. Anything that
+cannot be listed comes back as a ``SkippedFile`` with a reason: one broken file never hides the others.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from tui.core.errors import ModelError
 from tui.core.models.gguf import read_gguf_info
+from tui.core.models.loadable import find_problem
 from tui.core.models.sources import Candidate, ScanSource, SkippedFile, SourceKind, find_candidates, is_later_split_part
 
 __all__ = ["ModelEntry", "SkippedFile", "scan_models", "model_entries", "skipped_files", "result_to_json"]
@@ -60,7 +62,7 @@ def scan_models(sources: Iterable[ScanSource]) -> list[ModelEntry | SkippedFile]
     failed: set[Path] = set()
     for source in sources:
         order.setdefault(source.kind, len(order))
-        for found in find_candidates(source):
+        for found in _candidates(source):
             if isinstance(found, SkippedFile):
                 skipped.setdefault(found.path, found)
                 continue
@@ -99,12 +101,25 @@ def skipped_files(results: Iterable[ModelEntry | SkippedFile]) -> list[SkippedFi
     return [item for item in results if isinstance(item, SkippedFile)]
 
 
+def _candidates(source: ScanSource) -> Iterable[Candidate | SkippedFile]:
+    """A source's files; a folder that fails mid-walk ends that source with a line, not the scan."""
+    try:
+        yield from find_candidates(source)
+    except OSError as error:
+        yield SkippedFile(source.root, f"cannot scan ({error.strerror or error})", source.kind)
+
+
 def _describe(found: Candidate, real: Path) -> ModelEntry | SkippedFile:
     try:
         info = read_gguf_info(real)
+        problem = find_problem(info)
     except ModelError as error:
         reason = str(error).removesuffix(f": {real}")
         return SkippedFile(found.path, reason, found.source)
+    except Exception as error:  # noqa: BLE001 - one file never ends the listing, even through a reader bug
+        return SkippedFile(found.path, f"cannot read its header ({type(error).__name__})", found.source)
+    if problem is not None:
+        return SkippedFile(found.path, problem, found.source)
     architecture = info.architecture
     if architecture in _NOT_MODELS:
         return SkippedFile(found.path, _NOT_MODELS[architecture], found.source)

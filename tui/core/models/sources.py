@@ -21,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 
 from tui.core.errors import UserError
+from tui.core.models.gguf import file_kind, read_small_file
 
 MODELS_CONFIG_NAME = "models.toml"
 MAX_WALK_DEPTH = 12
@@ -105,10 +106,10 @@ def read_folder_config(config_dir: Path) -> tuple[Path, ...]:
     """Extra model folders from ``models.toml`` in the config dir: ``folders = ["~/models", ...]``."""
     path = config_dir / MODELS_CONFIG_NAME
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_small_file(path, MAX_MANIFEST_BYTES).decode("utf-8"))
     except FileNotFoundError:
         return ()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # ValueError: too big, not UTF-8, not TOML
         raise UserError(f"{path}: cannot read the model folders config ({error})") from None
     unknown = sorted(set(data) - {"folders"})
     if unknown:
@@ -206,8 +207,8 @@ def _find_huggingface(source: ScanSource) -> Iterator[Candidate | SkippedFile]:
 
 def _read_ref(path: Path) -> str | None:
     try:
-        return path.read_text(encoding="ascii").strip() or None
-    except (OSError, UnicodeDecodeError):
+        return read_small_file(path, 256).decode("ascii").strip() or None
+    except (OSError, ValueError):
         return None
 
 
@@ -240,11 +241,11 @@ def _ollama_model_blob(manifest: Path, blobs: Path) -> Path | str:
     try:
         if manifest.stat().st_size > MAX_MANIFEST_BYTES:
             return "too large to be a manifest"
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data = json.loads(read_small_file(manifest, MAX_MANIFEST_BYTES).decode("utf-8"))
     except OSError as error:
         return _os_reason(error, "cannot read")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return f"not valid JSON ({error})"
+    except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested past the parser's depth
+        return f"not valid JSON ({str(error)[:120] or type(error).__name__})"
     layers = data.get("layers") if isinstance(data, dict) else None
     if not isinstance(layers, list):
         return "no 'layers' list"
@@ -312,9 +313,11 @@ def _walk(
                 yield SkippedFile(path, "symlink loop (links back to a folder above it)", kind)
             elif key not in visited and not entry.name.startswith(".") and depth < MAX_WALK_DEPTH:
                 yield from _walk(path, kind, suffix, visited, (*ancestors, key), depth + 1)
-        elif stat.S_ISREG(info.st_mode):
-            if suffix is None or entry.name.lower().endswith(suffix):
+        elif suffix is None or entry.name.lower().endswith(suffix):
+            if stat.S_ISREG(info.st_mode):
                 yield path
+            else:  # a FIFO would block the reader, a device is not a model: said, never opened
+                yield SkippedFile(path, f"not a regular file ({file_kind(info.st_mode)})", kind)
 
 
 def _os_reason(error: OSError, what: str) -> str:

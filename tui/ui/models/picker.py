@@ -2,6 +2,8 @@
 your folders), read from their headers without loading weights, plus how many layers go to the GPU.
 
 Dismisses with a ``ModelChoice``, or None. The scan runs in a worker: many large files take seconds.
+Names, paths, architectures and skip reasons come from files on disk, so they are shown as plain
+``Content``, never parsed as markup (a file named ``[/].gguf`` is just a name).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -70,7 +73,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         notice = failure_notice(event)
         if notice is not None:
-            self.query_one("#models-skipped", Static).update(notice)
+            self.query_one("#models-skipped", Static).update(Content(notice))
 
     def on_model_picker_scanned(self, message: Scanned) -> None:
         from tui.core.models.scan import model_entries, skipped_files
@@ -84,9 +87,12 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             template = "chat template" if entry.has_chat_template else "no template"
             options.add_option(
                 Option(
-                    f"{mark}{entry.name}  ·  {entry.source.value}  ·  "
-                    f"{entry.architecture} {entry.parameters or ''}  ·  "
-                    f"{entry.quantization}  ·  {entry.size_label}  ·  ctx {entry.context_length or '?'}  ·  {template}",
+                    Content(
+                        f"{mark}{entry.name}  ·  {entry.source.value}  ·  "
+                        f"{entry.architecture} {entry.parameters or ''}  ·  "
+                        f"{entry.quantization}  ·  {entry.size_label}  ·  ctx {entry.context_length or '?'}  ·  "
+                        f"{template}"
+                    ),
                     id=str(index),
                 )
             )
@@ -98,7 +104,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         ]
         if len(skipped) > 8:
             lines.append(f"… and {len(skipped) - 8} more skipped (shotglass models lists them all)")
-        self.query_one("#models-skipped", Static).update("\n".join(lines))
+        self.query_one("#models-skipped", Static).update(Content("\n".join(lines)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         text = self.query_one("#models-gpu-layers", Input).value.strip()
