@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
 from tui import __version__
-from tui.core.errors import UserError
+from tui.core.errors import ModelError, UserError
 from tui.core.paths import AppPaths
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import DEFAULT_PROFILE_NAME, ProfileStore
@@ -142,11 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("-v", "--verbose", action="store_true", help="also list the settings that change nothing")
     actions.add_parser("path", help="where profiles live")
 
+    from tui.commands.cache import register as register_cache
     from tui.commands.history import register as register_history
     from tui.commands.models import register as register_models
 
     register_history(commands)
     register_models(commands)
+    register_cache(commands)
 
     tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
     tokens.add_argument("file", help="text file, or '-' for standard input")
@@ -221,26 +224,51 @@ def model_scanner(paths: AppPaths):
 
 def load_engine(args: argparse.Namespace, paths: AppPaths):
     """Load the llama.cpp engine for the options given. Imported lazily: ``--help`` stays instant."""
-    from tui.core.models.hardware import physical_cores
-    from tui.engine.embedded import embedded_model_path
-    from tui.engine.llama import LlamaEngine, LoadOptions
-
     endpoint = getattr(args, "endpoint", None)
     if endpoint:
         from tui.engine.remote import RemoteEngine
 
         return RemoteEngine(endpoint, getattr(args, "remote_model", None), n_ctx=getattr(args, "ctx", None))
+    return build_engine(engine_options(args, paths), paths)
+
+
+def engine_options(args: argparse.Namespace, paths: AppPaths):
+    """The local model to load and how (the embedded one is assembled here on the first run)."""
+    from tui.core.models.hardware import physical_cores
+    from tui.engine.embedded import embedded_model_path
+    from tui.engine.load_options import LoadOptions
+
     model = getattr(args, "model", None)
     if model is None:
         model = embedded_model_path(paths.models_cache_dir)
-    options = LoadOptions(
+    return LoadOptions(
         model_path=Path(model).expanduser(),
         n_ctx=getattr(args, "ctx", None),
         n_threads=getattr(args, "threads", None) or physical_cores(),
         gpu_layers=getattr(args, "gpu_layers", None),
         log_file=paths.llama_log_file,
     )
-    return LlamaEngine(options)
+
+
+def build_engine(options, paths: AppPaths):
+    from tui.commands.cache import prompt_state_cache
+    from tui.engine.llama import LlamaEngine
+
+    engine = LlamaEngine(options)
+    engine.use_state_cache(prompt_state_cache(paths))  # instant resume: prompt states saved after replies
+    return engine
+
+
+def loading_placeholder(options, paths: AppPaths):
+    """Checks that take milliseconds (the file is a GGUF llama.cpp can load) before the TUI starts, so a bad
+    ``--model`` is still one line and exit 2; the load itself happens after the first frame."""
+    from tui.core.loading_engine import LoadingEngine
+    from tui.core.models.gguf import read_gguf_info
+    from tui.engine import load_options
+
+    gguf = read_gguf_info(options.model_path)
+    load_options.check_before_load(gguf, options.log_file)
+    return LoadingEngine(options.model_path, load_options.resolve_n_ctx(gguf, options.n_ctx))
 
 
 def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -283,6 +311,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         from tui.engine.embedded import embedded_model_path
 
         return run_models(args, paths, embedded_model_path(paths.models_cache_dir))
+    if args.command == "cache":
+        from tui.commands.cache import run_cache
+
+        return run_cache(args, paths)
     if args.command == "history":
         from tui.commands.history import run_history
 
@@ -317,14 +349,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
 
     profile = _resolve_profile(store, args)
     pins = _example_set(args)
-    interactive = sys.stderr.isatty()
-    if interactive:
-        print("shotglass: loading model…", end="", file=sys.stderr, flush=True)
-    try:
+    local = not getattr(args, "endpoint", None)
+    load_first = None
+    if local:  # draw the screen first, load the model in a worker
+        options = engine_options(args, paths)
+        engine = loading_placeholder(options, paths)
+        load_first = partial(build_engine, options, paths)
+    else:
         engine = load_engine(args, paths)
-    finally:
-        if interactive:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
     history = None
     try:
         from tui.core.history.store import HistoryStore
@@ -332,7 +364,6 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
 
         history = HistoryStore.for_paths(paths)
         resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
-        local = not getattr(args, "endpoint", None)
         app = ShotglassApp(
             AppSettings(
                 engine=engine,
@@ -345,9 +376,12 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 load_model=model_loader(args, paths) if local else None,
                 scan_models=model_scanner(paths) if local else None,
                 gpu_note=_gpu_note() if local else "",
+                load_first=load_first,
             )
         )
         app.run()
+        if app.startup_error is not None:
+            raise ModelError(app.startup_error)
         engine = app.engine
         code = app.return_code  # 1 when the app ended on an exception (Textual printed it): not a success
     finally:
