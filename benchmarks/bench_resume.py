@@ -34,8 +34,15 @@ def chat_of(engine: LlamaEngine, target_tokens: int) -> tuple[Turn, ...]:
     index = 0
     while engine.count_tokens(engine.prompt_format.render(state.parts())) < target_tokens:
         turns.append(Turn(Message(Role.USER, f"Tell me about the number {index} in one sentence.")))
-        turns.append(Turn(Message(Role.ASSISTANT, f"The number {index} comes after {index - 1} and before "
-                                                   f"{index + 1}; it is {'even' if index % 2 == 0 else 'odd'}.")))
+        turns.append(
+            Turn(
+                Message(
+                    Role.ASSISTANT,
+                    f"The number {index} comes after {index - 1} and before "
+                    f"{index + 1}; it is {'even' if index % 2 == 0 else 'odd'}.",
+                )
+            )
+        )
         state.resume(SavedChat(0, "", state.pins, PROFILE.name, "", tuple(turns)), None)
         index += 1
     return tuple(turns)
@@ -95,8 +102,10 @@ def main() -> None:
                     prompt_tokens = new_tokens
         ratio = median(restored) / median(cold)
         summary.append(f"{prompt_tokens} tok {ratio:.2f}x")
-        print(f"{prompt_tokens:>11} {median(cold):>8.2f} {median(restored):>11.3f} {ratio:>7.2f} "
-              f"{median(evaluated):>10.0f} {info.size_bytes / 2**20:>10.1f}")
+        print(
+            f"{prompt_tokens:>11} {median(cold):>8.2f} {median(restored):>11.3f} {ratio:>7.2f} "
+            f"{median(evaluated):>10.0f} {info.size_bytes / 2**20:>10.1f}"
+        )
     print("\nsummary: restored/cold time to first token after a restart: " + ", ".join(summary))
 
 

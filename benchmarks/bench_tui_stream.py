@@ -121,8 +121,10 @@ def main() -> None:
             tui.append(asyncio.run(tui_rate(app, turns, lags)))
         ratio = median(tui) / median(headless)
         summary.append(f"{label} {ratio:.2f}x")
-        print(f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
-              f"{p95(lags) * 1000:>11.1f} {median(APPEND_TIMES) * 1000:>13.2f}")
+        print(
+            f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
+            f"{p95(lags) * 1000:>11.1f} {median(APPEND_TIMES) * 1000:>13.2f}"
+        )
     print("\nsummary: TUI/headless tokens/s (median): " + ", ".join(summary))
     engine.close()
 
