@@ -166,14 +166,18 @@ class Terminal:
         while self.process.poll() is None and time.monotonic() < deadline:
             self.read_until(lambda _: False, 0.2)
         if self.process.poll() is None:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             pytest.fail(f"still running after {timeout} s: {self.output[-2000:]!r}")
         self.read_until(lambda _: False, 0.3)
         return self.process.returncode
 
     def close(self) -> None:
+        # The whole session: the supervised child outlives its parent if only the parent is killed.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         if self.process.poll() is None:
-            self.process.kill()
             self.process.wait(timeout=10)
         os.close(self.master)
         os.close(self.slave)
