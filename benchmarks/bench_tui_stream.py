@@ -102,8 +102,12 @@ def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=300)
-    parser.add_argument("--probe-ms", type=float, default=10.0,
-                        help="interval of the UI-lag probe (its own timer costs UI time: 0 turns it off)")
+    parser.add_argument(
+        "--probe-ms",
+        type=float,
+        default=10.0,
+        help="interval of the UI-lag probe (its own timer costs UI time: 0 turns it off)",
+    )
     args = parser.parse_args()
     engine = load_engine(args.threads)
     store = ProfileStore(Path(tempfile.mkdtemp(prefix="shotglass-bench-")))  # the user's profiles stay untouched
