@@ -52,3 +52,18 @@ def test_the_welcome_text_names_each_key_it_lists() -> None:
     for action in CHAT_ACTIONS:
         if action.welcome:
             assert f"{action.key_label} {action.welcome}" in text
+
+
+async def test_a_palette_entry_runs_its_action(store) -> None:
+    from ui_helpers import make_app, send_and_wait, wait_for
+
+    async with make_app(store).run_test(size=(120, 40)) as pilot:
+        screen = pilot.app.screen
+        await send_and_wait(pilot, "hello")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: pilot.app.screen is not screen)
+        for key in "New chat":
+            await pilot.press("space" if key == " " else key)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: pilot.app.screen is screen and screen.state.messages == ())
