@@ -596,3 +596,30 @@ def test_forced_tokens_and_use_after_close_are_refused() -> None:
         engine.close()
         with pytest.raises(ModelError, match="closed"):
             engine.generate("Hi", _params(), _Collect(), threading.Event())
+
+
+def _needs_key(key: str) -> Route:
+    def route(handler: BaseHTTPRequestHandler, _body: dict) -> None:
+        if handler.headers.get("Authorization") != f"Bearer {key}":
+            _json(handler, {"error": "invalid api key"}, status=401)
+        else:
+            _models("fake-model")(handler, _body)
+
+    return route
+
+
+def test_the_api_key_comes_from_the_flag_or_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from tui.core.paths import AppPaths
+    from tui.engines import load_engine
+
+    with FakeServer({("GET", "/v1/models"): _needs_key("sekrit")}) as server:
+        args = argparse.Namespace(endpoint=server.url, remote_model=None, ctx=None, api_key=None)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        with pytest.raises(ModelError, match=r"needs an API key \(--api-key KEY or OPENAI_API_KEY\)"):
+            load_engine(args, AppPaths.default())
+        monkeypatch.setenv("OPENAI_API_KEY", "sekrit")
+        load_engine(args, AppPaths.default()).close()
+        monkeypatch.setenv("OPENAI_API_KEY", "wrong")
+        load_engine(argparse.Namespace(**{**vars(args), "api_key": "sekrit"}), AppPaths.default()).close()

@@ -66,6 +66,7 @@ def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool
         "of a local model, e.g. http://127.0.0.1:8080",
     )
     group.add_argument("--remote-model", default=default, help="model name to request from --endpoint")
+    group.add_argument("--api-key", default=default, help="key for --endpoint (default: $OPENAI_API_KEY)")
     group.add_argument(
         "--ctx",
         type=_int_in(MIN_CTX, MAX_CTX, "--ctx"),

@@ -8,9 +8,12 @@ instant and the UI never imports an engine.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from tui.core.paths import AppPaths
+
+API_KEY_ENV = "OPENAI_API_KEY"
 
 
 def model_loader(args: argparse.Namespace, paths: AppPaths):
@@ -50,7 +53,10 @@ def load_engine(args: argparse.Namespace, paths: AppPaths):
     if endpoint:
         from tui.engine.remote import RemoteEngine
 
-        return RemoteEngine(endpoint, getattr(args, "remote_model", None), n_ctx=getattr(args, "ctx", None))
+        api_key = getattr(args, "api_key", None) or os.environ.get(API_KEY_ENV) or None
+        return RemoteEngine(
+            endpoint, getattr(args, "remote_model", None), n_ctx=getattr(args, "ctx", None), api_key=api_key
+        )
     return build_engine(engine_options(args, paths), paths)
 
 

@@ -67,7 +67,10 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
         listing = request_json(endpoint, "GET", "/v1/models", timeout_s=timeout_s, api_key=api_key)
     except HttpStatusError as error:
         if error.status in (401, 403):
-            raise ModelError(f"{endpoint.url} refused the request (HTTP {error.status}): it needs an API key") from None
+            raise ModelError(
+                f"{endpoint.url} refused the request (HTTP {error.status}): it needs an API key "
+                "(--api-key KEY or OPENAI_API_KEY)"
+            ) from None
         raise ModelError(
             f"{endpoint.url} does not look like an OpenAI-compatible server "
             f"(GET /v1/models answered HTTP {error.status})"
