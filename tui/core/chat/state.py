@@ -145,7 +145,7 @@ class ChatState:
         text: str,
         engine: Engine,
         profile: DecodingProfile | None = None,
-        **extra: object,
+        edit_of: int | None = None,
     ) -> ReplyPlan:
         profile = profile or self._profile
         history = self.messages[:keep]
@@ -160,7 +160,8 @@ class ChatState:
             engine.info.n_ctx,
         )
         user_text = text if kind.adds_user_message else None
-        return ReplyPlan(kind, keep, user_text, request, sampling_params(profile, request), profile, **extra)  # type: ignore[arg-type]
+        params = sampling_params(profile, request)
+        return ReplyPlan(kind, keep, user_text, request, params, profile, edit_of=edit_of)
 
     def plan_chat(self, text: str, engine: Engine, profile: DecodingProfile | None = None) -> ReplyPlan:
         """A new message. ``profile`` plans for another profile without switching (the compare view)."""
