@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     export.add_argument("id", type=_positive("conversation id"))
     export.add_argument("--format", choices=("md", "json"), help="default: json when -o names a .json file, else md")
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--force", action="store_true", help="replace an existing regular file at -o")
     imported = actions.add_parser("import", help="add a conversation from a JSON file ('export --format json')")
     imported.add_argument("file", type=Path)
     search = actions.add_parser("search", help="full-text search over every conversation")
@@ -65,8 +66,8 @@ def _when(timestamp: float) -> str:
 
 
 def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    from tui.core.atomic import write_text_atomic
     from tui.core.history.store import HistoryError, HistoryStore
+    from tui.core.output_file import write_new_text
 
     with HistoryStore.for_paths(paths) as store:
         if store.notice:
@@ -93,10 +94,7 @@ def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.std
             if args.output is None:
                 out.write(text)
             else:
-                try:
-                    write_text_atomic(args.output, text)
-                except OSError as error:
-                    raise HistoryError(f"cannot write {args.output}: {error.strerror or error}") from None
+                write_new_text(args.output, text, force=args.force, error=HistoryError)
                 out.write(f"exported conversation {args.id} to {args.output} ({chosen})\n")
         elif action == "import":
             conversation_id = store.import_file(args.file)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.core.chat.journal import Journal, NullJournal
@@ -56,6 +57,18 @@ class ShotglassApp(App[None]):
         """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""
         self.startup_error: str | None = None
         """Why the model the app started with did not load (the app then exits with code 2)."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice here may quote a file, a model, a server or the user: never parse it as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _use_engine(self, engine: Engine) -> None:
         self.engine = engine

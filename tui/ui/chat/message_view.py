@@ -15,6 +15,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tui.core.chat.conversation import ReplyStats, Role
+from tui.ui.plain import plain
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,11 @@ class MessageView(Vertical):
         return f"{base}  ({self._snapshot.note})" if self._snapshot.note else base
 
     def compose(self) -> ComposeResult:
-        yield Static(self._label(), classes="message-role")
+        yield Static(plain(self._label()), classes="message-role")
         # A user's Ctrl+J line breaks are meant literally: Markdown would join single newlines.
         text = self._snapshot.text
         yield Markdown(text.replace("\n", "  \n") if self.role is Role.USER else text, classes="message-body")
-        yield Static(self._snapshot.stats_line, classes="message-stats")
+        yield Static(plain(self._snapshot.stats_line), classes="message-stats")
 
     @property
     def body(self) -> Markdown:
@@ -100,7 +101,7 @@ class MessageView(Vertical):
             parts.append(note)
         self._snapshot = replace(self.snapshot(), stats_line=" · ".join(parts))
         self._chunks = []
-        self.query_one(".message-stats", Static).update(self._snapshot.stats_line)
+        self.query_one(".message-stats", Static).update(plain(self._snapshot.stats_line))
         if stats is not None and stats.finish_reason.value == "cancelled":
             self._mark("", "-stopped")
 
@@ -108,7 +109,7 @@ class MessageView(Vertical):
         self._snapshot = self.snapshot().marked(note or self._snapshot.note, flag, keep_index=keep_index)
         self._chunks = []
         self.add_class(flag)
-        self.query_one(".message-role", Static).update(self._label())
+        self.query_one(".message-role", Static).update(plain(self._label()))
 
     def mark_replay(self, seed: int) -> None:
         self._mark(f"replay with seed {seed}, not added to the chat", "-replay", keep_index=False)

@@ -14,6 +14,7 @@ from textual.widgets import Label, ListItem, ListView, Static
 
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.fewshot.pins import MANY_SHOTS, shot_label
+from tui.ui.plain import plain
 
 
 def _one_line(text: str, width: int = 38) -> str:
@@ -62,7 +63,7 @@ class PinsPanel(Vertical):
             listing.index = min(keep, len(pins.examples) - 1)
         name = f" · {pins.name}" if pins.name != "pins" else ""
         title = f"pins{name} · {shot_label(pins)} · {pins_tokens} tok"
-        self.query_one("#pins-title", Label).update(title)
+        self.query_one("#pins-title", Label).update(plain(title))
         notes = []
         if not pins.examples:
             notes.append("No examples yet. F5 pins the last exchange; --examples FILE loads a set.")
@@ -76,7 +77,7 @@ class PinsPanel(Vertical):
                 "fine-tuning is the next step."
             )
         notes.append("space on/off · e edit · del remove · alt+↑/↓ move")
-        self.query_one("#pins-note", Static).update("\n".join(notes))
+        self.query_one("#pins-note", Static).update(plain("\n".join(notes)))
 
     def _index(self) -> int | None:
         return self.query_one("#pins-list", ListView).index

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.core.atomic import write_text_atomic
 from tui.core.errors import UserError
 from tui.core.fewshot.example_set import example_set_to_toml, read_example_set
 from tui.core.fewshot.examples import Example, ExampleSet
 from tui.core.fewshot.pins import example_costs, moved, pinned_from_exchange, removed, replaced, shot_label, toggled
+from tui.core.output_file import Existing, existing, write_new_text
 from tui.core.profiles.importers import import_foreign
 from tui.ui.chat.pins_panel import PinsPanel
 from tui.ui.common.prompt_view import PromptView
@@ -111,7 +111,9 @@ def load_examples(screen: ChatScreen) -> None:
     )
 
 
-def save_examples(screen: ChatScreen) -> None:
+def save_examples(screen: ChatScreen, suggested: str | None = None, armed: Path | None = None) -> None:
+    """An existing file is replaced only when the same path is saved to again (the confirmation); a
+    symlink, FIFO, device or folder at the path is never replaced (``tui.core.output_file``)."""
     pins = screen.state.pins
 
     def chosen(values: tuple[str, ...] | None) -> None:
@@ -119,20 +121,29 @@ def save_examples(screen: ChatScreen) -> None:
         if path is None:
             return
         target = Path(path).expanduser()
-        if target.is_dir():
+        if target.is_dir() and not target.is_symlink():
             target = target / f"{pins.name}.toml"
-        try:
-            write_text_atomic(target, example_set_to_toml(pins))
-        except OSError as error:
-            screen.notify(f"Could not write {target}: {error.strerror}", severity="error", timeout=10)
+        found = existing(target)
+        if found is Existing.FILE and armed != target:
+            screen.notify(f"{target} exists: save to it again to replace it.", severity="warning", timeout=10)
+            save_examples(screen, path, target)
             return
-        screen.notify(f"Saved {len(pins.examples)} examples to {target}", timeout=6)
+        try:
+            text = example_set_to_toml(pins)
+            write_new_text(target, text, force=found is Existing.FILE, force_hint="save to it again to replace it")
+        except UserError as error:
+            screen.notify(f"Could not save: {error}", severity="error", timeout=10, markup=False)
+            return
+        screen.notify(f"Saved {len(pins.examples)} examples to {target}", timeout=6, markup=False)
 
+    note = "An existing file is replaced only if you save to it again; a link, FIFO or device never is."
+    if armed is not None:
+        note = f"{armed} exists: Ctrl+S again replaces it."
     screen.app.push_screen(
         TextFieldsEditor(
             "Save the pinned examples as an example set",
-            [("file to write (TOML)", f"./{pins.name}.toml")],
-            note="An existing file at that path is replaced (atomically).",
+            [("file to write (TOML)", suggested or f"./{pins.name}.toml")],
+            note=note,
         ),
         chosen,
     )

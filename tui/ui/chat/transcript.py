@@ -15,6 +15,7 @@ from textual.widgets import Button, Static
 
 from tui.core.chat.conversation import Message, Role
 from tui.ui.chat.message_view import MessageView, ViewSnapshot
+from tui.ui.plain import plain
 
 EARLIER_STEP = 24
 RESUME_WINDOW = 24
@@ -40,7 +41,7 @@ class Transcript(VerticalScroll):
         """A first screen that says what kind of model this is and which keys matter."""
         self._hidden = []
         await self.remove_children()
-        await self.mount(Static(text, id="welcome"))
+        await self.mount(Static(plain(text), id="welcome"))
 
     async def add_message(self, role: Role, text: str = "", index: int | None = None) -> MessageView:
         for welcome in self.query("#welcome"):

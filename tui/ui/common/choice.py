@@ -8,6 +8,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 
+from tui.ui.plain import plain
+
 
 class ChoiceScreen(ModalScreen[int | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -19,8 +21,8 @@ class ChoiceScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="choice"):
-            yield Label(self._title, id="choice-title")
-            yield OptionList(*self._items, id="choice-list")
+            yield Label(plain(self._title), id="choice-title")
+            yield OptionList(*(plain(item) for item in self._items), id="choice-list")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

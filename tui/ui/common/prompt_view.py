@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
+from tui.ui.plain import plain
+
 
 class PromptView(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "Close"), Binding("f7", "close", "Close")]
@@ -38,7 +40,7 @@ class PromptView(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prompt-view"):
             yield Label("The prompt the model will receive for your draft (Esc closes)", id="prompt-view-title")
-            yield Label(self._summary, id="prompt-view-counts")
+            yield Label(plain(self._summary), id="prompt-view-counts")
             yield TextArea(self._prompt, read_only=True, soft_wrap=True, show_line_numbers=True, id="prompt-view-text")
 
     def action_close(self) -> None:

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, TextArea
 
+from tui.ui.plain import plain
+
 
 class TextFieldsEditor(ModalScreen[tuple[str, ...] | None]):
     """Edits one or more labelled text fields; dismisses with the new values, or ``None`` on cancel."""
@@ -23,12 +25,12 @@ class TextFieldsEditor(ModalScreen[tuple[str, ...] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="text-editor"):
-            yield Label(self._title, id="text-editor-title")
+            yield Label(plain(self._title), id="text-editor-title")
             for index, (label, value) in enumerate(self._fields):
-                yield Label(label, classes="text-editor-label")
+                yield Label(plain(label), classes="text-editor-label")
                 yield TextArea(value, id=f"text-field-{index}", classes="text-editor-field", soft_wrap=True)
             if self._note:
-                yield Label(self._note, id="text-editor-note")
+                yield Label(plain(self._note), id="text-editor-note")
             with Horizontal(id="text-editor-buttons"):
                 yield Button("Save (Ctrl+S)", id="text-save", variant="primary")
                 yield Button("Cancel", id="text-cancel")

@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 from tui.core.chat.word_diff import differing_spans
 from tui.core.contract import GenerationResult
 from tui.core.profiles.profile import DecodingProfile
+from tui.ui.plain import plain
 
 
 class CompareColumn(Vertical):
@@ -28,7 +29,7 @@ class CompareColumn(Vertical):
             if self.profile.is_greedy
             else (f"T {self.profile.temperature:g} · k {self.profile.top_k} · p {self.profile.top_p:g}")
         )
-        yield Label(f"{self.index + 1}. {self.profile.name}  ({knobs})", classes="compare-title")
+        yield Label(plain(f"{self.index + 1}. {self.profile.name}  ({knobs})"), classes="compare-title")
         with VerticalScroll(classes="compare-body-scroll"):
             yield Static("waiting…", classes="compare-body")
         yield Static("", classes="compare-stats")
@@ -41,7 +42,7 @@ class CompareColumn(Vertical):
         if not self.text:
             text = text.lstrip()
         self.text += text
-        self.query_one(".compare-body", Static).update(self.text)
+        self.query_one(".compare-body", Static).update(plain(self.text))
 
     def finish(self, result: GenerationResult) -> None:
         self.result = result
@@ -50,13 +51,15 @@ class CompareColumn(Vertical):
         used = result.prompt_tokens + result.completion_tokens
         seed = "" if self.profile.is_greedy else f" · seed {result.seed}"
         self.query_one(".compare-stats", Static).update(
-            f"{result.finish_reason.in_words} · {result.completion_tokens} tok · {result.tokens_per_s:.0f} tok/s"
-            f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it"
+            plain(
+                f"{result.finish_reason.in_words} · {result.completion_tokens} tok · {result.tokens_per_s:.0f} tok/s"
+                f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it"
+            )
         )
 
     def fail(self, error: str) -> None:
         self.remove_class("-running")
-        self.query_one(".compare-stats", Static).update(f"error: {error}")
+        self.query_one(".compare-stats", Static).update(plain(f"error: {error}"))
 
     def highlight_against(self, reference: str) -> None:
         body = Text(self.text)

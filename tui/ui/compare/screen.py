@@ -23,6 +23,7 @@ from tui.core.contract import Engine, GenerationResult
 from tui.core.errors import UserError
 from tui.core.profiles.store import ProfileStore
 from tui.ui.compare.column import CompareColumn
+from tui.ui.plain import plain
 from tui.ui.workers import failure_notice
 
 MAX_COLUMNS = 4
@@ -80,14 +81,14 @@ class CompareScreen(Screen[KeptReply | None]):
 
     def compose(self) -> ComposeResult:
         preview = " ".join(self.message.split())
-        yield Label(f"Compare · “{preview[:90]}{'…' if len(preview) > 90 else ''}”", id="compare-title")
+        yield Label(plain(f"Compare · “{preview[:90]}{'…' if len(preview) > 90 else ''}”"), id="compare-title")
         yield Label(
             "Pick 2-4 profiles (space), then F9 runs them one after another on this model. "
             "Keys 1-4 keep a column as the chat's reply; Esc stops or closes.",
             id="compare-help",
         )
         yield SelectionList[str](
-            *[(name, name, name in self.preselected) for name in self.profiles.names()], id="compare-profiles"
+            *[(plain(name), name, name in self.preselected) for name in self.profiles.names()], id="compare-profiles"
         )
         yield Horizontal(id="compare-columns")
         yield Footer()

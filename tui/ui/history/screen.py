@@ -16,10 +16,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from tui.core.atomic import write_text_atomic
 from tui.core.errors import UserError
 from tui.core.history.model import HistoryError
+from tui.core.output_file import Existing, existing, write_new_text
 from tui.ui.common.text_editor import TextFieldsEditor
+from tui.ui.plain import plain
 
 
 def _when(timestamp: float) -> str:
@@ -47,6 +48,7 @@ class HistoryScreen(ModalScreen[int | None]):
         self.store = store
         self.current = current
         self._armed_delete: int | None = None
+        self._armed_export: Path | None = None
         self.deleted: set[int] = set()
 
     def compose(self) -> ComposeResult:
@@ -79,8 +81,10 @@ class HistoryScreen(ModalScreen[int | None]):
             mark = "● " if summary.id == self.current else "  "
             options.add_option(
                 Option(
-                    f"{mark}{summary.title or '(untitled)'}  ·  {_when(summary.updated_at)}  ·  "
-                    f"{summary.message_count} messages  ·  {summary.profile}",
+                    plain(
+                        f"{mark}{summary.title or '(untitled)'}  ·  {_when(summary.updated_at)}  ·  "
+                        f"{summary.message_count} messages  ·  {summary.profile}"
+                    ),
                     id=str(summary.id),
                 )
             )
@@ -90,7 +94,7 @@ class HistoryScreen(ModalScreen[int | None]):
         self._status(f"{count} conversation{'s' if count != 1 else ''}")
 
     def _status(self, text: str) -> None:
-        self.query_one("#history-status", Label).update(text)
+        self.query_one("#history-status", Label).update(plain(text))
 
     @on(Input.Changed, "#history-search")
     def _search(self, event: Input.Changed) -> None:
@@ -105,7 +109,8 @@ class HistoryScreen(ModalScreen[int | None]):
             if hit.conversation_id in seen:
                 continue
             seen.add(hit.conversation_id)
-            options.add_option(Option(f"{hit.title}  ·  {hit.role.value}: {hit.snippet}", id=str(hit.conversation_id)))
+            prompt = plain(f"{hit.title}  ·  {hit.role.value}: {hit.snippet}")
+            options.add_option(Option(prompt, id=str(hit.conversation_id)))
         if options.option_count:
             options.highlighted = 0
         self._status(f"{len(seen)} conversations match")
@@ -167,10 +172,18 @@ class HistoryScreen(ModalScreen[int | None]):
         if conversation is None:
             return
         target = Path.cwd() / f"shotglass-conversation-{conversation}.md"
+        found = existing(target)
+        force = self._armed_export == target and found is Existing.FILE
+        if found is Existing.FILE and not force:
+            self._armed_export = target
+            self._status(f"{target} exists: press Ctrl+E again to replace it.")
+            return
+        self._armed_export = None
         try:
-            write_text_atomic(target, self.store.export_markdown(conversation))
-        except (OSError, UserError) as error:
-            self.notify(f"Could not export: {error}", severity="error")
+            text = self.store.export_markdown(conversation)
+            write_new_text(target, text, force=force, force_hint="press Ctrl+E again to replace it")
+        except UserError as error:
+            self.notify(f"Could not export: {error}", severity="error", markup=False)
             return
         self._status(f"Exported to {target}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -23,6 +24,7 @@ from tui.core.contract import Engine
 from tui.core.errors import UserError
 from tui.core.inspector.scores import PositionScores, analyze, surprise_level
 from tui.ui.inspector.token_strip import TokenStrip
+from tui.ui.plain import plain
 from tui.ui.workers import failure_notice
 
 LESSON = (
@@ -64,8 +66,10 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         record = self.record
         with Vertical(id="inspector"):
             yield Label(
-                f"Inspector · profile {record.profile.name} · seed {record.result.seed} · "
-                f"{len(record.result.tokens)} tokens",
+                plain(
+                    f"Inspector · profile {record.profile.name} · seed {record.result.seed} · "
+                    f"{len(record.result.tokens)} tokens"
+                ),
                 id="inspector-title",
             )
             yield Label(f"re-scoring {len(record.result.tokens)} tokens…", id="inspector-status")
@@ -118,7 +122,7 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
             self.post_message(self.Failed(notice))
 
     def on_inspector_screen_failed(self, message: Failed) -> None:
-        self.query_one("#inspector-status", Label).update(f"cannot re-score: {message.error}")
+        self.query_one("#inspector-status", Label).update(plain(f"cannot re-score: {message.error}"))
 
     def _show(self, position: int) -> None:
         strip = self.query_one(TokenStrip)
@@ -128,10 +132,10 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         for row in analyze(self.scores[position], self.record.profile):
             table.add_row(
                 str(row.rank + 1),
-                repr(row.text),
+                Text(repr(row.text)),
                 f"{row.raw_p:.4f}",
                 f"{row.temperature_p:.4f}",
-                row.cut_by or "",
+                Text(row.cut_by or ""),
                 f"{row.final_p:.4f}" if row.cut_by is None else "—",
                 "◀ chosen" if row.chosen else "",
                 key=str(row.token),

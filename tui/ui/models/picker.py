@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
 from tui.core.errors import ModelError
+from tui.ui.plain import plain
 from tui.ui.workers import failure_notice
 
 
@@ -58,7 +59,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             with Horizontal(id="models-gpu"):
                 yield Label("GPU layers", classes="field-name")
                 yield Input(placeholder="auto", id="models-gpu-layers", restrict=r"-?[0-9]*")
-                yield Label(self._gpu_note, id="models-gpu-note")
+                yield Label(plain(self._gpu_note), id="models-gpu-note")
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

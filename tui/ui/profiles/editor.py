@@ -19,6 +19,7 @@ from tui.core.errors import ProfileError, UserError
 from tui.core.profiles.form import FORM_FIELDS, profile_from_form, profile_to_form
 from tui.core.profiles.profile import PARAMETER_HELP, DecodingProfile
 from tui.core.profiles.store import ProfileSource, ProfileStore
+from tui.ui.plain import plain
 from tui.ui.profiles.export_row import ExportRow
 
 
@@ -37,7 +38,7 @@ class ProfileEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         form = profile_to_form(self.original)
         with Vertical(id="editor"):
-            yield Label(f"Decoding profile · editing '{self.original.name}'", id="editor-title")
+            yield Label(plain(f"Decoding profile · editing '{self.original.name}'"), id="editor-title")
             with VerticalScroll(id="editor-fields"):
                 for key in FORM_FIELDS:
                     with Horizontal(classes="field"):
@@ -78,7 +79,7 @@ class ProfileEditor(ModalScreen[str | None]):
             profile = profile_from_form(self._form())
         except ProfileError as error:
             message = str(error).removeprefix("editor: ")
-            status.update(f"✗ {message}")
+            status.update(plain(f"✗ {message}"))
             status.set_class(True, "-error")
             for key in FORM_FIELDS:
                 if f"'{key}'" in message:
@@ -88,7 +89,7 @@ class ProfileEditor(ModalScreen[str | None]):
             self.current = None
             return None
         status.set_class(False, "-error")
-        status.update(f"✓ valid · {self._save_consequence(profile.name)}")
+        status.update(plain(f"✓ valid · {self._save_consequence(profile.name)}"))
         self.query_one("#save", Button).disabled = False
         self.query_one("#export", Button).disabled = False
         self.query_one("#reset", Button).display = self._is_shadow(profile.name)

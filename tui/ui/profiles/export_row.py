@@ -21,6 +21,7 @@ from tui.core.errors import UserError
 from tui.core.output_file import Existing, existing, write_new_text
 from tui.core.profiles.exporters import TARGETS, export_profile, model_for_export
 from tui.core.profiles.profile import DecodingProfile, profile_to_toml
+from tui.ui.plain import plain
 
 _LABELS = {
     "toml": "shotglass TOML",
@@ -78,7 +79,7 @@ class ExportRow(Vertical):
 
     def _say(self, text: str, error: bool = False) -> None:
         status = self.query_one("#export-status", Static)
-        status.update(text)
+        status.update(plain(text))
         status.set_class(error, "-error")
 
     @on(Select.Changed, "#export-format")

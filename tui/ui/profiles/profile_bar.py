@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Select
 
 from tui.core.profiles.profile import DecodingProfile
+from tui.ui.plain import plain
 
 
 class ProfileBar(Horizontal):
@@ -19,14 +20,14 @@ class ProfileBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Label("profile", classes="bar-label")
         yield Select(
-            [(name, name) for name in self._names],
+            [(plain(name), name) for name in self._names],
             value=self._current.name,
             allow_blank=False,
             id="profile-select",
             compact=True,
         )
         yield Label("0-shot", id="shots")
-        yield Label(self._describe(self._current), id="profile-knobs")
+        yield Label(plain(self._describe(self._current)), id="profile-knobs")
 
     @staticmethod
     def _describe(profile: DecodingProfile) -> str:
@@ -41,13 +42,13 @@ class ProfileBar(Horizontal):
         return f"{sampling} · ≤{profile.max_new_tokens} new"
 
     def set_shots(self, label: str) -> None:
-        self.query_one("#shots", Label).update(label)
+        self.query_one("#shots", Label).update(plain(label))
 
     def set_names(self, names: list[str]) -> None:
         self._names = names
         select = self.query_one("#profile-select", Select)
         with select.prevent(Select.Changed):
-            select.set_options([(name, name) for name in names])
+            select.set_options([(plain(name), name) for name in names])
             select.value = self._current.name if self._current.name in names else names[0]
 
     def show(self, profile: DecodingProfile) -> None:
@@ -55,4 +56,4 @@ class ProfileBar(Horizontal):
         select = self.query_one("#profile-select", Select)
         if select.value != profile.name:
             select.value = profile.name
-        self.query_one("#profile-knobs", Label).update(self._describe(profile))
+        self.query_one("#profile-knobs", Label).update(plain(self._describe(profile)))
