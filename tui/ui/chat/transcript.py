@@ -32,8 +32,8 @@ def snapshot_of(message: Message, index: int) -> ViewSnapshot:
 
 
 class Transcript(VerticalScroll):
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._hidden: list[ViewSnapshot] = []
         """Views older than the mounted ones, oldest first."""
 
