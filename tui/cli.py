@@ -6,6 +6,7 @@ Every ``UserError`` ends here as one line on stderr and exit code 2; no tracebac
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui import __version__
-from tui.core.errors import ModelError, UserError
+from tui.core.errors import ModelError, UserError, shown
 from tui.core.paths import AppPaths
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import DEFAULT_PROFILE_NAME, ProfileStore
@@ -29,6 +30,7 @@ from tui.engines import (
 
 MAX_CTX = 1_048_576
 MIN_CTX = 128
+_UNDECODABLE = re.compile(r"[\ud800-\udfff]")  # how Python keeps argv bytes that are not UTF-8
 
 
 class _Parser(argparse.ArgumentParser):
@@ -328,6 +330,10 @@ def _loads_llama(args: argparse.Namespace) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit codes: 0 done, 2 one clear line on stderr (a bad input, a crash inside llama.cpp, an
     unwritable or full disk), 130 interrupted, 1 an unexpected exception (a bug, shown as a traceback)."""
+    undecodable = next((arg for arg in (sys.argv[1:] if argv is None else argv) if _UNDECODABLE.search(arg)), None)
+    if undecodable is not None:  # Python keeps bytes that are not UTF-8 as lone surrogates
+        print(f"shotglass: error: argument '{shown(undecodable)}' is not valid UTF-8", file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     paths = AppPaths.default()

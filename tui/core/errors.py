@@ -23,3 +23,23 @@ class ModelError(UserError):
 
 class ContextOverflowError(UserError):
     """Even the system prompt, the pins and the new message do not fit into the context window."""
+
+
+def shown(text: object) -> str:
+    """``text`` (a path, a name from outside) safe for a one-line message: control characters, and the
+    surrogates that stand for undecodable bytes, are written as visible escapes (``\\n``, ``\\x1b``)."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    out = []
+    for char in value:
+        if char.isprintable():
+            out.append(char)
+        elif char in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[char])
+        else:
+            code = ord(char)
+            if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as Python keeps it in paths and argv
+                code -= 0xDC00
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    return "".join(out)

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tui.core.errors import UserError
+from tui.core.errors import UserError, shown
 from tui.core.fewshot.examples import ExampleSet
-from tui.core.text_files import read_bounded_text
+from tui.core.text_files import parse_json, read_bounded_text
 
 MAX_DATA_FILE_BYTES = 32 * 1024 * 1024
 
@@ -52,24 +52,25 @@ def is_correct(reply: str, expected: str) -> bool:
 
 def read_eval_data(path: Path) -> list[EvalItem]:
     text = read_bounded_text(path, limit=MAX_DATA_FILE_BYTES, kind="data file", error=EvalDataError)
+    where = shown(path)
     items: list[EvalItem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parse_json(line, f"{where}: line {number}", EvalDataError)
         except json.JSONDecodeError as error:
-            raise EvalDataError(f"{path}: line {number} is not JSON: {error.msg}") from None
+            raise EvalDataError(f"{where}: line {number} is not JSON: {error.msg}") from None
         if (
             not isinstance(record, dict)
             or not isinstance(record.get("input"), str)
             or not isinstance(record.get("output"), str)
         ):
-            raise EvalDataError(f"{path}: line {number} must be an object with string 'input' and 'output'")
+            raise EvalDataError(f"{where}: line {number} must be an object with string 'input' and 'output'")
         items.append(EvalItem(record["input"], record["output"]))
     if not items:
         raise EvalDataError(
-            f"{path}: no data lines; expected JSON lines like {{\"input\": \"...\", \"output\": \"...\"}}"
+            f"{where}: no data lines; expected JSON lines like {{\"input\": \"...\", \"output\": \"...\"}}"
         )
     return items
 

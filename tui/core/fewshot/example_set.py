@@ -13,9 +13,9 @@ from typing import Any
 
 import tomli_w
 
-from tui.core.errors import ExampleSetError
+from tui.core.errors import ExampleSetError, shown
 from tui.core.fewshot.examples import Example, ExampleSet
-from tui.core.text_files import read_bounded_text
+from tui.core.text_files import parse_toml, read_bounded_text
 
 MAX_EXAMPLE_FILE_BYTES = 1024 * 1024
 MAX_LABEL_LENGTH = 40
@@ -81,10 +81,10 @@ def parse_example_set(data: dict[str, Any], source: str) -> ExampleSet:
 def read_example_set(path: Path) -> ExampleSet:
     text = read_bounded_text(path, limit=MAX_EXAMPLE_FILE_BYTES, kind="example set file", error=ExampleSetError)
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text, shown(path), ExampleSetError)
     except tomllib.TOMLDecodeError as error:
-        raise ExampleSetError(f"{path}: malformed TOML: {error}") from None
-    return parse_example_set(data, str(path))
+        raise ExampleSetError(f"{shown(path)}: malformed TOML: {error}") from None
+    return parse_example_set(data, shown(path))
 
 
 def example_set_to_toml(examples: ExampleSet) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.chat.conversation import FinishReason, ReplyStats, Role
+from tui.core.errors import shown
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.history.model import (
     ConversationInfo,
@@ -25,7 +26,7 @@ from tui.core.history.model import (
     pins_from_dict,
     pins_to_dict,
 )
-from tui.core.text_files import read_bounded_text
+from tui.core.text_files import parse_json, read_bounded_text
 
 FORMAT = "shotglass.conversation"
 VERSION = 1
@@ -230,6 +231,7 @@ def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | Non
 
 def parse_conversation(data: Any, source: str) -> ImportedConversation:
     """Validate an exported (or hand-written) conversation completely; raises ``HistoryError`` on the first fault."""
+    source = shown(source)
     check = _Checker(source)
     if not isinstance(data, dict):
         raise HistoryError(f"{source}: expected a JSON object with 'messages', got {_kind(data)}")
@@ -307,7 +309,7 @@ def read_json_file(path: Path) -> Any:
     """A conversation file's JSON, or a ``HistoryError`` that says in one line why it cannot be read."""
     text = read_bounded_text(path, limit=MAX_IMPORT_BYTES, kind="file", error=HistoryError)
     try:
-        return json.loads(text)
+        return parse_json(text, shown(path), HistoryError)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno} column {error.colno}"
-        raise HistoryError(f"{path}: not valid JSON: {error.msg} at {where}") from None
+        raise HistoryError(f"{shown(path)}: not valid JSON: {error.msg} at {where}") from None

@@ -14,8 +14,8 @@ from typing import Any
 
 import tomli_w
 
-from tui.core.errors import ProfileError
-from tui.core.text_files import read_bounded_text
+from tui.core.errors import ProfileError, shown
+from tui.core.text_files import parse_toml, read_bounded_text
 
 SCHEMA_VERSION = 1
 MAX_PROFILE_FILE_BYTES = 64 * 1024
@@ -111,7 +111,7 @@ def validate_name(name: Any, source: str = "profile") -> str:
         raise ProfileError(
             f"{source}: key 'name' is {len(name)} characters long; allowed: 1-{MAX_NAME_LENGTH} characters"
         )
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         raise ProfileError(
             f"{source}: key 'name' = {name!r} is not allowed; use letters, digits, '.', '_' and '-' "
             "(no path characters, not starting with '.')"
@@ -187,7 +187,7 @@ def parse_profile(data: dict[str, Any], source: str) -> DecodingProfile:
 
 def parse_profile_toml(text: str, source: str) -> DecodingProfile:
     try:
-        data = tomllib.loads(text)
+        data = parse_toml(text, source, ProfileError)
     except tomllib.TOMLDecodeError as error:
         raise ProfileError(f"{source}: malformed TOML: {error}") from None
     return parse_profile(data, source)
@@ -196,7 +196,7 @@ def parse_profile_toml(text: str, source: str) -> DecodingProfile:
 def read_profile_file(path: Path) -> DecodingProfile:
     """Read and validate one profile file; refuses huge files before reading them."""
     text = read_bounded_text(path, limit=MAX_PROFILE_FILE_BYTES, kind="profile file", error=ProfileError)
-    return parse_profile_toml(text, str(path))
+    return parse_profile_toml(text, shown(path))
 
 
 def profile_to_toml(profile: DecodingProfile) -> str:

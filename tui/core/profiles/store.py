@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from tui.core.atomic import write_text_atomic as _write_atomic
-from tui.core.errors import ProfileError
+from tui.core.errors import ProfileError, shown
 from tui.core.profiles.profile import DecodingProfile, profile_to_toml, read_profile_file, validate_name
 
 DEFAULT_PROFILE_NAME = "greedy-factual"
@@ -36,7 +36,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         _write_atomic(path, text)
     except OSError as error:
-        raise ProfileError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise ProfileError(f"{shown(path)}: cannot write: {error.strerror or error}") from None
 
 
 def builtin_profiles_dir() -> Path:
@@ -77,11 +77,11 @@ class ProfileStore:
         elif name in builtin:
             source, path = ProfileSource.BUILT_IN, builtin[name]
         else:
-            known = ", ".join(self.names()) or "none"
-            raise ProfileError(f"unknown profile '{name}'; known profiles: {known}")
+            known = shown(", ".join(self.names()) or "none")
+            raise ProfileError(f"unknown profile '{shown(name)}'; known profiles: {known}")
         profile = read_profile_file(path)
         if profile.name != name:
-            raise ProfileError(f"{path}: key 'name' = {profile.name!r} does not match the file name {name!r}")
+            raise ProfileError(f"{shown(path)}: key 'name' = {profile.name!r} does not match the file name {name!r}")
         return ProfileEntry(profile=profile, source=source, path=path)
 
     def get(self, name: str) -> DecodingProfile:
@@ -95,7 +95,7 @@ class ProfileStore:
         validate_name(profile.name)
         path = self.user_dir / f"{profile.name}.toml"
         if path.exists() and not force:
-            raise ProfileError(f"{path}: profile '{profile.name}' already exists; use --force to overwrite")
+            raise ProfileError(f"{shown(path)}: profile '{profile.name}' already exists; use --force to overwrite")
         write_text_atomic(path, profile_to_toml(profile))
         return path
 
@@ -106,7 +106,7 @@ class ProfileStore:
     def import_profile(self, profile: DecodingProfile, source: Path, *, force: bool = False) -> ProfileEntry:
         if self.is_builtin(profile.name) and not force:
             raise ProfileError(
-                f"{source}: profile '{profile.name}' would shadow the built-in of that name; use --force"
+                f"{shown(source)}: profile '{profile.name}' would shadow the built-in of that name; use --force"
             )
         self.save(profile, force=force)
         return self.entry(profile.name)
@@ -124,5 +124,5 @@ class ProfileStore:
         try:
             path.unlink()
         except OSError as error:
-            raise ProfileError(f"{path}: cannot remove: {error.strerror or error}") from None
+            raise ProfileError(f"{shown(path)}: cannot remove: {error.strerror or error}") from None
         return True

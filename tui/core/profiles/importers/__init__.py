@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.core.errors import ProfileError
+from tui.core.errors import ProfileError, shown
 from tui.core.profiles.importers import llamacpp, lmstudio, ollama, sillytavern
 from tui.core.profiles.importers._common import FIELDS, Collector, ReadInfo
 from tui.core.profiles.profile import (
@@ -39,7 +39,7 @@ from tui.core.profiles.profile import (
     parse_profile,
     read_profile_file,
 )
-from tui.core.text_files import read_bounded_text
+from tui.core.text_files import parse_json, parse_toml, read_bounded_text
 
 __all__ = ["MAX_IMPORT_FILE_BYTES", "ImportResult", "detect_format", "import_foreign", "sanitize_name"]
 
@@ -105,23 +105,23 @@ def _read_text(path: Path) -> str:
 def _load_json(path: Path, text: str) -> dict[str, Any]:
     """Both JSON formats are one object; name the line and column so a hand-edited file is easy to fix."""
     try:
-        data = json.loads(text)
+        data = parse_json(text, shown(path), ProfileError)
     except json.JSONDecodeError as error:
         raise ProfileError(
-            f"{path}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+            f"{shown(path)}: malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
     except RecursionError:
-        raise ProfileError(f"{path}: JSON is nested too deeply to be a preset") from None
+        raise ProfileError(f"{shown(path)}: JSON is nested too deeply to be a preset") from None
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a preset must be a JSON object, got {type(data).__name__}")
+        raise ProfileError(f"{shown(path)}: a preset must be a JSON object, got {type(data).__name__}")
     return data
 
 
 def _is_shotglass_toml(text: str) -> bool:
     """A profile saved without its .toml suffix is still ours; ``schema_version`` tells it from INI."""
     try:
-        return "schema_version" in tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+        return "schema_version" in parse_toml(text, "", ProfileError)
+    except (tomllib.TOMLDecodeError, ProfileError):
         return False
 
 
@@ -132,16 +132,16 @@ def detect_format(path: Path, text: str) -> str:
     if suffix == ".toml":
         return "toml"
     if suffix in (".yaml", ".yml"):
-        raise ProfileError(_YAML_REFUSAL.format(path=path))
+        raise ProfileError(_YAML_REFUSAL.format(path=shown(path)))
     if suffix == ".json" or text.lstrip().startswith("{"):
         data = _load_json(path, text)
         if any(key in data for key in ("operation", "load", "inference_params", "load_params")):
             return "lmstudio"
         if sillytavern.preset_kind(data) is not None:
             return "sillytavern"
-        sillytavern.refuse_template(data, str(path))
+        sillytavern.refuse_template(data, shown(path))
         raise ProfileError(
-            f"{path}: JSON file is neither an LM Studio preset nor a SillyTavern sampler preset "
+            f"{shown(path)}: JSON file is neither an LM Studio preset nor a SillyTavern sampler preset "
             "(text completion, NovelAI or Chat Completion)"
         )
     if (
@@ -159,9 +159,9 @@ def detect_format(path: Path, text: str) -> str:
         return "ini"
     lines = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if lines and all(_YAML_LINE.match(line) for line in lines):
-        raise ProfileError(_YAML_REFUSAL.format(path=path))
+        raise ProfileError(_YAML_REFUSAL.format(path=shown(path)))
     raise ProfileError(
-        f"{path}: not a recognized preset; supported: Ollama Modelfile, LM Studio "
+        f"{shown(path)}: not a recognized preset; supported: Ollama Modelfile, LM Studio "
         "*.preset.json, SillyTavern text-completion preset, llama.cpp INI preset, shotglass TOML"
     )
 
@@ -189,7 +189,7 @@ def _default_name(path: Path, fmt: str, suggested: str | None) -> str:
             if base.lower().endswith(suffix) and len(base) > len(suffix):
                 base = base[: -len(suffix)]
                 break
-    if len(base) <= MAX_NAME_LENGTH and NAME_PATTERN.match(base):
+    if len(base) <= MAX_NAME_LENGTH and NAME_PATTERN.fullmatch(base):
         return base  # already a valid name: keep it exactly (an exported "v1." reads back as "v1.")
     return sanitize_name(base) or f"{fmt}-import"
 
@@ -198,7 +198,7 @@ def _import_toml(path: Path, name: str | None) -> ImportResult:
     """Our own format maps one to one; it goes through the normal profile reader and its checks."""
     profile = read_profile_file(path)
     if name is not None:
-        profile = parse_profile({**profile.to_dict(), "name": name}, source=str(path))
+        profile = parse_profile({**profile.to_dict(), "name": name}, source=shown(path))
     keys = [key for key in profile.to_dict() if key in FIELDS]
     return ImportResult(profile, _FORMATS["toml"][0], tuple(f"{key} -> {key}" for key in keys), ())
 
@@ -217,27 +217,27 @@ def import_foreign(path: Path, name: str | None = None, section: str | None = No
     text = _read_text(path)
     fmt = detect_format(path, text)
     if section is not None and fmt != "ini":
-        raise ProfileError(f"{path}: --section applies to llama.cpp INI presets; this is {_FORMATS[fmt][1]}")
+        raise ProfileError(f"{shown(path)}: --section applies to llama.cpp INI presets; this is {_FORMATS[fmt][1]}")
     if fmt == "toml":
         return _import_toml(path, name)
     col = Collector("PARAMETER " if fmt == "ollama" else "")
     if fmt == "ini":
-        info = llamacpp.read(text, str(path), col, section)
+        info = llamacpp.read(text, shown(path), col, section)
     else:
-        info = _READERS[fmt](_load_json(path, text) if fmt in ("lmstudio", "sillytavern") else text, str(path), col)
+        info = _READERS[fmt](_load_json(path, text) if fmt in ("lmstudio", "sillytavern") else text, shown(path), col)
     if not col.mapped:
-        raise ProfileError(f"{path}: no sampling parameters found (nothing maps to {', '.join(sorted(FIELDS))})")
+        raise ProfileError(f"{shown(path)}: no sampling parameters found (nothing maps to {', '.join(sorted(FIELDS))})")
     source_format, phrase = _FORMATS[fmt]
     if info.kind is not None:
         source_format, phrase = info.kind, f"a {info.kind}"
-    where = f"[{info.section}] in {path.name}" if info.section and fmt == "ini" else path.name
+    where = f"[{info.section}] in {shown(path.name)}" if info.section and fmt == "ini" else shown(path.name)
     data = dict(
         col.data,
         name=name if name is not None else _default_name(path, fmt, info.name),
         description=f"Imported from {phrase} ({where})"[:MAX_DESCRIPTION_LENGTH],
     )
     try:
-        profile = parse_profile(data, source=str(path))
+        profile = parse_profile(data, source=shown(path))
     except ProfileError as error:
         raise ProfileError(col.explain(str(error))) from None
     unset = tuple(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tui.core.errors import ProfileError
+from tui.core.errors import ProfileError, shown
 from tui.core.profiles.importers._common import (
     CTX,
     FIELDS,
@@ -161,12 +161,12 @@ def _choose(sections: dict[str, dict[str, str]], wanted: str | None, source: str
     (a first section with load options only is common: an embedding model, a vision model), else the
     first section, which may inherit sampling keys from ``[*]``."""
     names = [name for name in sections if name != "*"]
-    listed = ", ".join(f"[{name}]" for name in sections) or "none"
+    listed = shown(", ".join(f"[{name}]" for name in sections) or "none")
     if wanted is not None:
         if wanted == "*":
             raise ProfileError(f"{source}: [*] holds the options every preset shares; choose a preset: {listed}")
         if wanted not in sections:
-            raise ProfileError(f"{source}: no section [{wanted}]; the file has {listed}")
+            raise ProfileError(f"{source}: no section [{shown(wanted)}]; the file has {listed}")
         return wanted
     return next((name for name in names if _has_sampling(sections[name])), names[0] if names else None)
 
@@ -190,9 +190,9 @@ def read(text: str, source: str, col: Collector, section: str | None = None) -> 
             col.prefix = f"[{name}] "
             col.apply(_TABLE, normalized, value, key, default=NONE if normalized in SAMPLING else LOAD)
     if not col.mapped:
-        where = f"[{chosen}]" + (" or [*]" if shared else "") if chosen is not None else "the file"
+        where = shown(f"[{chosen}]" + (" or [*]" if shared else "") if chosen is not None else "the file")
         raise ProfileError(
             f"{source}: no sampling parameters found in {where} (nothing maps to {', '.join(sorted(FIELDS))}); "
-            f"sections: {', '.join(f'[{name}]' for name in sections) or 'none'}"
+            f"sections: {shown(', '.join(f'[{name}]' for name in sections) or 'none')}"
         )
     return ReadInfo(name=chosen if chosen not in (None, "default") else None, sections=tuple(sections), section=chosen)

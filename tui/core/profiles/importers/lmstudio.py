@@ -142,6 +142,8 @@ def read(data: dict[str, Any], source: str, col: Collector) -> ReadInfo:
     col.quiet = QUIET
     for section in ("operation", "load"):
         entries = (data.get(section) or {}).get("fields", []) if isinstance(data.get(section), dict) else []
+        if not isinstance(entries, list):
+            raise ProfileError(f"{source}: '{section}.fields' must be a JSON list, got {type(entries).__name__}")
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
                 raise ProfileError(f"{source}: {section}.fields holds an entry without a 'key': {entry!r:.60}")

@@ -18,6 +18,7 @@ from typing import Any
 from tui.core.errors import ProfileError
 from tui.core.profiles.importers import sillytavern_chat, sillytavern_novel
 from tui.core.profiles.importers._common import CTX, NOT_SAMPLING, ORDER, REPEAT_WINDOW, Collector, Quiet, ReadInfo
+from tui.core.text_files import parse_json
 
 KIND_TEXT = "SillyTavern text-completion preset"
 
@@ -223,8 +224,8 @@ def _custom_stops(col: Collector, key: str, value: Any) -> None:
     """SillyTavern keeps stop strings outside presets, as a JSON list in a text field ("Custom Stopping
     Strings"); shotglass's own exports carry them under that name so they survive a round trip."""
     try:
-        stops = json.loads(value) if isinstance(value, str) else value
-    except json.JSONDecodeError:
+        stops = parse_json(value, "", ProfileError) if isinstance(value, str) else value
+    except (json.JSONDecodeError, ProfileError):
         stops = None
     if isinstance(stops, list) and all(isinstance(item, str) for item in stops):
         col.set("stop", stops, key)
