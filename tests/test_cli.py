@@ -37,11 +37,13 @@ def test_ask_json_has_exactly_the_contract_fields(shotglass_cmd, model_path: Pat
         "ttft_s",
         "tokens_per_s",
         "model",
+        "prompt_format",
     }
     assert "Paris" in payload["text"]
     assert payload["finish_reason"] == "stop" and payload["profile"] == "greedy-factual"
     assert payload["prompt_tokens"] > 5 and payload["completion_tokens"] > 0
-    assert isinstance(payload["seed"], int) and payload["model"] == str(model_path)
+    assert payload["seed"] is None and payload["model"] == str(model_path)  # greedy: no seed to reproduce
+    assert payload["prompt_format"] == "completion (User/Assistant)"
 
 
 def test_ask_streams_plain_text_and_honours_overrides(shotglass_cmd, model_path: Path) -> None:

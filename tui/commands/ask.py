@@ -73,10 +73,11 @@ def _answer(engine: Engine, profile: DecodingProfile, plan, seed: int | None, as
             "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens,
             "profile": profile.name,
-            "seed": result.seed,
+            "seed": None if profile.is_greedy else result.seed,  # greedy ignores the seed: the contract says null
             "ttft_s": round(result.ttft_s, 4),
             "tokens_per_s": round(result.tokens_per_s, 2),
             "model": engine.info.path,
+            "prompt_format": engine.info.prompt_format,
         }
         out.write(json.dumps(payload, ensure_ascii=False) + "\n")
     else:
