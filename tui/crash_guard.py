@@ -45,7 +45,9 @@ TERMINAL_RESET = (
     "\x1b[?1049l\x1b[?25h"  # main screen, cursor shown
 )
 """What Textual's ``LinuxDriver.stop_application_mode`` undoes, written blind: each is harmless if unset."""
-_LOG_TAIL_BYTES = 16 * 1024
+_LOG_TAIL_BYTES = 1024 * 1024
+"""How much of the log end is searched for llama.cpp's message: faulthandler's dump of every thread's stack follows
+it, and with the TUI's threads that dump alone can pass 16 KiB."""
 _MESSAGE = re.compile(r"(GGML_ASSERT\(.*\) failed|GGML_ABORT.*|fatal error.*|terminate called.*)")
 
 
