@@ -40,6 +40,8 @@ class PromptStates:
     def restore(self, llm: Any, ctx: Any, tokens: list[int], reused: int, n_ctx: int) -> int:
         """Load the saved state sharing most of ``tokens`` if it beats the ``reused`` tokens already cached.
         Returns how many tokens the KV cache now holds for this prompt's prefix (``reused`` if nothing loaded)."""
+        if len(tokens) - reused <= RESTORE_MIN_GAIN:
+            return reused  # no saved state could gain enough: a running chat skips the disk entirely
         match = self.cache.best_match(self.key, tokens, reused + RESTORE_MIN_GAIN, n_ctx - 1)
         if match is None:
             return reused

@@ -6,7 +6,6 @@ ISO 8601 text (stored as REAL for cheap ordering, written as ISO where people re
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +15,7 @@ from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.errors import ExampleSetError, UserError
 from tui.core.fewshot.example_set import parse_example_set
 from tui.core.fewshot.examples import ExampleSet
-
-FINGERPRINT_BYTES = 1024 * 1024
+from tui.core.models.identity import file_fingerprint
 
 
 class HistoryError(UserError):
@@ -102,18 +100,11 @@ class SearchHit:
 
 
 def model_fingerprint(path: Path) -> str:
-    """Cheap identity of a model file: sha256 of its first MiB plus its size.
-
-    Hashing a multi-GB GGUF on every new chat would take seconds; the header, tensor index and file size
-    already tell apart every pair of real model files, which is all a history entry needs.
-    """
+    """Which model file made a chat (``tui.core.models.identity.file_fingerprint``), as a history error."""
     try:
-        with open(path, "rb") as handle:
-            digest = hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
-            size = handle.seek(0, 2)
+        return file_fingerprint(path)
     except OSError as error:
         raise HistoryError(f"cannot fingerprint model {path}: {error.strerror or error}") from None
-    return f"sha256-1MiB:{digest}:{size}"
 
 
 def pins_to_dict(pins: ExampleSet) -> dict[str, Any]:

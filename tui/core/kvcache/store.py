@@ -21,6 +21,8 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui.core.models.identity import file_fingerprint
+
 DEFAULT_BUDGET_BYTES = 2 * 2**30
 BUDGET_ENV = "SHOTGLASS_STATE_CACHE_BYTES"
 MAX_ENTRIES_PER_MODEL = 64
@@ -28,16 +30,12 @@ MIN_SAVE_TOKENS = 256
 """Shorter prompts re-evaluate in well under a second even on a laptop; not worth a file."""
 MAX_TOKENS = 4_194_304
 """A ``.tokens`` file larger than this (16 MiB) is damaged: no context is that long."""
-_HEAD_BYTES = 1 << 20
 
 
 def model_key(path: Path) -> str:
-    """Identity of a model file: size, mtime and a hash of its first MiB (the GGUF header and metadata)."""
-    stat = path.stat()
-    digest = hashlib.sha256(f"{stat.st_size}:{stat.st_mtime_ns}:".encode())
-    with path.open("rb") as handle:
-        digest.update(handle.read(_HEAD_BYTES))
-    return digest.hexdigest()[:32]
+    """Identity of a model file: its fingerprint (first MiB and size) and its mtime, as a folder name."""
+    identity = f"{file_fingerprint(path)}:{path.stat().st_mtime_ns}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def budget_from_env() -> int:
