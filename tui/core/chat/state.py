@@ -88,10 +88,6 @@ class ChatState:
         return self._settings.pins
 
     @property
-    def settings(self) -> PromptSettings:
-        return self._settings
-
-    @property
     def pending(self) -> PendingReply | None:
         return self._pending
 

@@ -45,10 +45,6 @@ class GaugeMeter:
         self._timer: Timer | None = None
         self._stream_base: GaugeCounts | None = None
 
-    @property
-    def cache(self) -> PrefixCounts | None:
-        return self._cache
-
     def forget(self) -> None:
         """The tokenizer changed (a model switch): nothing counted before is valid."""
         self._cache = None
