@@ -49,7 +49,8 @@ def run_profiles(
     out = out or sys.stdout
     err = err or sys.stderr
     if action == "list":
-        entries = store.entries()
+        scan = store.scan()  # one broken file is listed as broken; the others are still listed (exit 0)
+        entries = scan.entries
         width = max((len(entry.profile.name) for entry in entries), default=4)
         for entry in entries:
             profile = entry.profile
@@ -59,6 +60,8 @@ def run_profiles(
                 else f"T={profile.temperature:g} top_k={profile.top_k} top_p={profile.top_p:g}"
             )
             out.write(f"{profile.name:<{width}}  {entry.source.value:<22}  {knobs:<28}  {profile.description}\n")
+        for broken in scan.broken:
+            err.write(f"shotglass: broken profile '{broken.name}' (skipped): {broken.error}\n")
     elif action == "show":
         entry = store.entry(request.name or "")
         out.write(f"# {entry.source.value}: {entry.path}\n")

@@ -31,6 +31,36 @@ class ProfileEntry:
     path: Path
 
 
+@dataclass(frozen=True)
+class BrokenProfile:
+    """A profile file that does not load: named with its error so the user can fix it, never hidden."""
+
+    name: str
+    path: Path
+    error: str
+
+
+@dataclass(frozen=True)
+class ProfileScan:
+    """Every profile read once: the ones that load, and the broken files beside them. One bad file must not
+    take the others down (F2, the compare list and ``profiles list`` keep working with the good ones)."""
+
+    entries: tuple[ProfileEntry, ...]
+    broken: tuple[BrokenProfile, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [entry.profile.name for entry in self.entries]
+
+    def notice(self) -> str | None:
+        """One notice for all broken files (the error already names each file), or None when all load."""
+        if not self.broken:
+            return None
+        count = len(self.broken)
+        lines = [f"{count} profile file{'s' if count != 1 else ''} skipped (fix or remove to use):"]
+        return "\n".join(lines + [broken.error for broken in self.broken])
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """An unwritable destination is the user's to fix: one line naming it, never a traceback."""
     try:
@@ -67,6 +97,18 @@ class ProfileStore:
     def entries(self) -> list[ProfileEntry]:
         """Every profile, validated. A broken user file raises: hiding it would look like data loss."""
         return [self.entry(name) for name in self.names()]
+
+    def scan(self) -> ProfileScan:
+        """Every profile, each file validated on its own: a broken one is reported, the rest still load."""
+        entries: list[ProfileEntry] = []
+        broken: list[BrokenProfile] = []
+        user, builtin = self._user_paths(), self._builtin_paths()
+        for name in self.names():
+            try:
+                entries.append(self.entry(name))
+            except ProfileError as error:
+                broken.append(BrokenProfile(name, user.get(name) or builtin[name], str(error)))
+        return ProfileScan(tuple(entries), tuple(broken))
 
     def entry(self, name: str) -> ProfileEntry:
         builtin = self._builtin_paths()

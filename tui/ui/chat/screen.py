@@ -53,7 +53,9 @@ class ChatScreen(Screen[None]):
         self.services = services
         self.engine: Engine = services.engine
         self.state = state
-        self.profile_names = services.profiles.names()
+        profiles = services.profiles.scan()  # F2 and the dropdown offer the files that load; the rest: one notice
+        self.profile_names = profiles.names
+        self._profiles_notice = profiles.notice()
         self.models = ModelSwitcher(self, services.load_model, services.scan_models, services.gpu_note)
         self._reply_view: MessageView | None = None
 
@@ -71,6 +73,8 @@ class ChatScreen(Screen[None]):
         self.query_one(ChatInput).focus()
         if self.services.history_notice:
             self.notify(self.services.history_notice, title="History", severity="warning", timeout=15)
+        if self._profiles_notice:
+            self.notify(self._profiles_notice, title="Profiles", severity="warning", timeout=15, markup=False)
         if self.services.load_first is None:
             await self._engine_ready()
             return
@@ -305,7 +309,7 @@ class ChatScreen(Screen[None]):
         self.recount(0)
 
     def refresh_profile_names(self) -> None:
-        self.profile_names = self.services.profiles.names()
+        self.profile_names = self.services.profiles.scan().names
         self.query_one(ProfileBar).set_names(self.profile_names)
 
     def action_cycle_profile(self) -> None:

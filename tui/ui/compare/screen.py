@@ -88,7 +88,8 @@ class CompareScreen(Screen[KeptReply | None]):
             id="compare-help",
         )
         yield SelectionList[str](
-            *[(plain(name), name, name in self.preselected) for name in self.profiles.names()], id="compare-profiles"
+            *[(plain(name), name, name in self.preselected) for name in self.profiles.scan().names],
+            id="compare-profiles",
         )
         yield Horizontal(id="compare-columns")
         yield Footer()

@@ -41,6 +41,10 @@ class HistoryScreen(ModalScreen[int | None]):
         Binding("ctrl+r", "rename", "Rename", priority=True),
         Binding("ctrl+d", "delete", "Delete", priority=True),
         Binding("ctrl+e", "export", "Export .md", priority=True),
+        # the one-line search box has no use for up/down: they move the selection, so Enter opens the row
+        # the user sees highlighted without leaving the box (the list handles them itself when focused)
+        Binding("up", "move_selection(-1)", "Previous", show=False),
+        Binding("down", "move_selection(1)", "Next", show=False),
     ]
 
     def __init__(self, store, current: int | None = None) -> None:
@@ -54,7 +58,7 @@ class HistoryScreen(ModalScreen[int | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="history"):
             yield Label(
-                "Conversations · type to search all messages · Enter opens · Ctrl+R rename · "
+                "Conversations · type to search all messages · ↑/↓ pick · Enter opens · Ctrl+R rename · "
                 "Ctrl+D delete · Ctrl+E export Markdown · Esc closes",
                 id="history-title",
             )
@@ -129,6 +133,13 @@ class HistoryScreen(ModalScreen[int | None]):
         if options.highlighted is None or not options.option_count:
             return None
         return _conversation_id(options.get_option_at_index(options.highlighted))
+
+    def action_move_selection(self, offset: int) -> None:
+        options = self.query_one(OptionList)
+        if not options.option_count:
+            return
+        current = options.highlighted if options.highlighted is not None else 0
+        options.highlighted = max(0, min(options.option_count - 1, current + offset))
 
     def action_rename(self) -> None:
         conversation = self._selected()
