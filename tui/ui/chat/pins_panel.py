@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,12 +24,17 @@ def _one_line(text: str, width: int = 38) -> str:
 
 
 class PinsPanel(Vertical):
+    """Its keys act only while it has focus (F4 gives it focus). Esc and Tab hand focus back to the message
+    box, and any other character typed here goes to the message box too: typed text is never lost."""
+
     BINDINGS = [
         Binding("space", "toggle_pin", "On/off"),
         Binding("delete", "remove", "Remove"),
         Binding("e", "edit", "Edit"),
         Binding("alt+up", "move(-1)", "Move up"),
         Binding("alt+down", "move(1)", "Move down"),
+        Binding("escape", "leave", "Back to message"),
+        Binding("tab", "leave", "Back to message", show=False),
     ]
 
     @dataclass
@@ -38,6 +44,12 @@ class PinsPanel(Vertical):
         kind: str
         index: int
         offset: int = 0
+
+    @dataclass
+    class Leave(Message):
+        """Focus goes back to the message box, carrying ``text`` the user typed here (may be empty)."""
+
+        text: str = ""
 
     def compose(self) -> ComposeResult:
         yield Label("pinned examples", id="pins-title")
@@ -76,8 +88,19 @@ class PinsPanel(Vertical):
                 f"⚠ {len(pins.enabled_examples)} examples: more rarely help past this point; "
                 "fine-tuning is the next step."
             )
-        notes.append("space on/off · e edit · del remove · alt+↑/↓ move")
+        notes.append("space on/off · e edit · del remove · alt+↑/↓ move · Esc/Tab back to the message")
         self.query_one("#pins-note", Static).update(plain("\n".join(notes)))
+
+    def on_key(self, event: events.Key) -> None:
+        """A character that is not one of the panel's keys was meant for the message box: send it there
+        (runs before bindings are looked up, so the panel's own keys still reach them)."""
+        if event.is_printable and event.character and event.key not in _PANEL_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Leave(event.character))
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def _index(self) -> int | None:
         return self.query_one("#pins-list", ListView).index
@@ -102,3 +125,6 @@ class PinsPanel(Vertical):
         if index is not None:
             listing = self.query_one("#pins-list", ListView)
             listing.index = max(0, min(index + offset, len(listing.children) - 1))
+
+
+_PANEL_KEYS = frozenset(binding.key for binding in PinsPanel.BINDINGS if isinstance(binding, Binding))

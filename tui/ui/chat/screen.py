@@ -346,6 +346,13 @@ class ChatScreen(Screen[None]):
     async def action_pin_last(self) -> None:
         await settings_flows.pin_last_exchange(self)
 
+    @on(PinsPanel.Leave)
+    def _pins_left(self, event: PinsPanel.Leave) -> None:
+        box = self.query_one(ChatInput)
+        box.focus()
+        if event.text:
+            box.insert(event.text)
+
     @on(PinsPanel.Action)
     async def _pins_action(self, event: PinsPanel.Action) -> None:
         await settings_flows.pins_panel_action(self, event)
