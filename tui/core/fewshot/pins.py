@@ -48,6 +48,9 @@ def pinned_from_exchange(pins: ExampleSet, messages: list[Message]) -> ExampleSe
         user, reply = messages[index - 1], messages[index]
         if user.role is Role.USER and reply.role is Role.ASSISTANT and reply.text.strip():
             example = Example(input=user.text.strip(), output=reply.text.strip())
+            for number, pinned in enumerate(pins.examples, start=1):
+                if (pinned.input, pinned.output) == (example.input, example.output):
+                    raise ValueError(f"the last exchange is already pinned (example {number})")
             return replace(pins, examples=pins.examples + (example,))
     raise ValueError("there is no complete exchange to pin yet")
 
@@ -64,7 +67,7 @@ def example_costs(pins: ExampleSet, base: PromptParts, fmt: PromptFormat, count:
             base,
             examples=candidate.enabled_examples,
             history=(),
-            new_message=None,
+            new_message="",  # as the next message: templates that reject an empty chat still render
             instruction=candidate.instruction,
             input_label=candidate.input_label,
             output_label=candidate.output_label,

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
+from tui.core.chat.repetition import find_loop
 from tui.core.chat.word_diff import differing_spans
 from tui.core.contract import GenerationResult
 from tui.core.profiles.profile import DecodingProfile
@@ -22,6 +23,7 @@ class CompareColumn(Vertical):
         self.n_ctx = n_ctx
         self.text = ""
         self.result: GenerationResult | None = None
+        self.failed = False
 
     def compose(self) -> ComposeResult:
         knobs = (
@@ -50,14 +52,25 @@ class CompareColumn(Vertical):
         self.text = result.text.strip()
         used = result.prompt_tokens + result.completion_tokens
         seed = "" if self.profile.is_greedy else f" · seed {result.seed}"
+        loop = find_loop(self.text)  # the note the chat puts under a looping reply, here before it is kept
+        note = f" · {loop.advice()}" if loop is not None else ""
         self.query_one(".compare-stats", Static).update(
             plain(
                 f"{result.finish_reason.in_words} · {result.completion_tokens} tok · {result.tokens_per_s:.0f} tok/s"
-                f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it"
+                f"{seed} · context {used:,}/{self.n_ctx:,} · key {self.index + 1} keeps it{note}"
             )
         )
 
+    def not_run(self) -> None:
+        """The run was stopped (Esc) before this column's turn came: it will never start."""
+        self.query_one(".compare-body", Static).update("not run (stopped before its turn; F9 runs again)")
+
+    @property
+    def started(self) -> bool:
+        return self.result is not None or self.failed or self.has_class("-running")
+
     def fail(self, error: str) -> None:
+        self.failed = True
         self.remove_class("-running")
         self.query_one(".compare-stats", Static).update(plain(f"error: {error}"))
 

@@ -162,6 +162,9 @@ class CompareScreen(Screen[KeptReply | None]):
 
     def on_compare_screen_all_done(self, _message: AllDone) -> None:
         self.running = False
+        for column in self.columns:
+            if not column.started:
+                column.not_run()
         finished = [column for column in self.columns if column.result is not None]
         if finished:
             reference = self.columns[0].text if self.columns[0].result is not None else finished[0].text

@@ -23,6 +23,14 @@ from tui.ui.plain import plain
 from tui.ui.profiles.export_row import ExportRow
 
 
+def still_greedy(profile: DecodingProfile) -> str | None:
+    """A temperature above 0 with top-k 1 looks like sampling but cannot be: one candidate is left to draw
+    from, so the reply is the greedy one (and its seed changes nothing). Say so while the user edits."""
+    if profile.is_greedy or profile.top_k != 1:
+        return None
+    return "⚠ top-k 1 keeps only the most probable token: still greedy at any temperature (raise top-k to sample)"
+
+
 class ProfileEditor(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
@@ -89,7 +97,8 @@ class ProfileEditor(ModalScreen[str | None]):
             self.current = None
             return None
         status.set_class(False, "-error")
-        status.update(plain(f"✓ valid · {self._save_consequence(profile.name)}"))
+        warning = still_greedy(profile)
+        status.update(plain(f"✓ valid · {warning + ' · ' if warning else ''}{self._save_consequence(profile.name)}"))
         self.query_one("#save", Button).disabled = False
         self.query_one("#export", Button).disabled = False
         self.query_one("#reset", Button).display = self._is_shadow(profile.name)
