@@ -51,7 +51,7 @@ def inspect_last_reply(screen: ChatScreen) -> None:
             return
         await screen.send(lambda: screen.state.plan_fork(fork.position, fork.token))
 
-    screen.app.push_screen(InspectorScreen(screen.engine, record), chosen)
+    screen.app.push_screen(InspectorScreen(screen.engine, record, screen.scores), chosen)
 
 
 def compare_profiles(screen: ChatScreen) -> None:

@@ -21,6 +21,7 @@ from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.state import ChatState, ReplyOutcome, ReplyPlan
 from tui.core.contract import Engine
 from tui.core.errors import UserError
+from tui.core.inspector.cache import ScoreCache
 from tui.ui.actions import chat_bindings, welcome_text
 from tui.ui.chat import conversation_flows, reply_flows, settings_flows
 from tui.ui.chat.chat_input import ChatInput
@@ -58,6 +59,8 @@ class ChatScreen(Screen[None]):
         self._profiles_notice = profiles.notice()
         self.models = ModelSwitcher(self, services.load_model, services.scan_models, services.gpu_note)
         self._reply_view: MessageView | None = None
+        self.scores = ScoreCache()
+        """The inspector's re-scores, per reply: opening F8 again on a reply does not re-score it."""
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")

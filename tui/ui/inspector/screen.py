@@ -2,7 +2,8 @@
 top candidates with their raw probability, the probability temperature alone would give, which sampler
 step cut them, and the probability they were finally drawn with. "f" forks the reply from a candidate.
 
-Opt-in and on demand: the reply is re-scored in a worker when the screen opens (no ``logits_all``)."""
+Opt-in and on demand: the reply is re-scored in a worker when the screen first opens on it (no
+``logits_all``); the scores are kept per reply (``ScoreCache``), so opening it again is instant."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from tui.core.chat.record import ReplyRecord
 from tui.core.contract import Engine
 from tui.core.errors import UserError
+from tui.core.inspector.cache import ScoreCache
 from tui.core.inspector.scores import PositionScores, analyze, surprise_level
 from tui.ui.inspector.token_strip import TokenStrip
 from tui.ui.plain import plain
@@ -51,15 +53,18 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
     class Scored(Message):
         scores: list[PositionScores]
         seconds: float
+        cached: bool = False
 
     @dataclass
     class Failed(Message):
         error: str
 
-    def __init__(self, engine: Engine, record: ReplyRecord) -> None:
+    def __init__(self, engine: Engine, record: ReplyRecord, cache: ScoreCache | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.record = record
+        self.cache = cache if cache is not None else ScoreCache(limit=1)
+        """Owned by whoever opens the inspector (the chat screen), so it outlives this screen."""
         self.scores: list[PositionScores] = []
 
     def compose(self) -> ComposeResult:
@@ -76,11 +81,16 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
             yield Static("", id="inspector-strip")
             yield DataTable(id="inspector-table", cursor_type="row", zebra_stripes=True)
             yield Label(LESSON + " · ←/→ token · ↑/↓ candidate · f fork · Esc close", id="inspector-lesson")
+        yield Footer()  # this screen's keys, not the chat's footer showing through
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("rank", "token", "raw p", "p at T", "cut by", "final p", "")
-        self._rescore()
+        cached = self.cache.get(self.engine.info.path, self.record)
+        if cached is not None:
+            self.post_message(self.Scored(cached, 0.0, cached=True))
+        else:
+            self._rescore()
 
     @work(thread=True, exclusive=True, group="rescore", exit_on_error=False)
     def _rescore(self) -> None:
@@ -105,8 +115,11 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         if not self.scores:
             self.query_one("#inspector-status", Label).update("nothing to inspect")
             return
+        if not message.cached:
+            self.cache.put(self.engine.info.path, self.record, message.scores)
+        timing = "scores kept from the last look" if message.cached else f"re-scored in {message.seconds:.2f} s"
         self.query_one("#inspector-status", Label).update(
-            f"re-scored in {message.seconds:.2f} s · colour = probability the model gave the chosen token "
+            f"{timing} · colour = probability the model gave the chosen token "
             "(green ≥ 0.9, light green ≥ 0.5, orange ≥ 0.2, red below)"
         )
         pieces = [self.engine.token_text(score.chosen) for score in self.scores]
