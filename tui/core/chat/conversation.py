@@ -36,7 +36,8 @@ class FinishReason(str, Enum):
 @dataclass(frozen=True)
 class ReplyStats:
     profile: str
-    seed: int
+    seed: int | None
+    """``None`` for a greedy reply: temperature 0 ignores the seed, so reporting one would mean nothing."""
     finish_reason: FinishReason
     prompt_tokens: int
     completion_tokens: int
@@ -46,7 +47,7 @@ class ReplyStats:
 
     def summary(self, sampled: bool = True) -> str:
         """One short line under a reply. The seed is shown only where it changed the outcome (sampling)."""
-        seed = f" · seed {self.seed}" if sampled else ""
+        seed = f" · seed {self.seed}" if sampled and self.seed is not None else ""
         return (
             f"{self.finish_reason.in_words} · {self.profile}{seed} · "
             f"prompt {self.prompt_tokens} ({self.evaluated_prompt_tokens} new) · reply {self.completion_tokens} tok · "

@@ -35,7 +35,7 @@ def sampling_params(profile: DecodingProfile, plan: RequestPlan, seed: int | Non
 def reply_stats(profile: DecodingProfile, result: GenerationResult) -> ReplyStats:
     return ReplyStats(
         profile=profile.name,
-        seed=result.seed,
+        seed=None if profile.is_greedy else result.seed,
         finish_reason=result.finish_reason,
         prompt_tokens=result.prompt_tokens,
         completion_tokens=result.completion_tokens,

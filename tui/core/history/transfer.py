@@ -213,8 +213,8 @@ def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | Non
             f"must be one of {', '.join(r.value for r in FinishReason)}, got {json.dumps(meta['finish_reason'])}",
         ) from None
     seed = meta["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise check.fail(f"{where}.seed", f"must be an integer, got {json.dumps(seed)}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise check.fail(f"{where}.seed", f"must be an integer or null (greedy), got {json.dumps(seed)}")
     counts = {
         key: check.count(meta[key], f"{where}.{key}")
         for key in ("prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")

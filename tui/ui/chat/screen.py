@@ -45,6 +45,11 @@ REPLACED_BY = {
 }
 
 
+def _seed_words(seed: int | None) -> str:
+    """A greedy reply has no seed that matters: say nothing rather than a meaningless number."""
+    return "" if seed is None else f" with seed {seed}"
+
+
 class ChatScreen(Screen[None]):
     BINDINGS = chat_bindings()
     COMMANDS = Screen.COMMANDS | {ChatCommands}
@@ -231,7 +236,7 @@ class ChatScreen(Screen[None]):
         view, self._reply_view = self._reply_view, None
         if outcome.replay is not None:
             self.notify(
-                f"Replay with seed {outcome.stats.seed if outcome.stats else '?'}: {outcome.replay.in_words}.",
+                f"Replay{_seed_words(outcome.stats.seed if outcome.stats else None)}: {outcome.replay.in_words}.",
                 severity="information" if outcome.replay.identical else "warning",
             )
         if outcome.error is not None:

@@ -72,7 +72,8 @@ class InspectorScreen(ModalScreen[ForkRequest | None]):
         with Vertical(id="inspector"):
             yield Label(
                 plain(
-                    f"Inspector · profile {record.profile.name} · seed {record.result.seed} · "
+                    f"Inspector · profile {record.profile.name} · "
+                    f"{'greedy' if record.profile.is_greedy else f'seed {record.result.seed}'} · "
                     f"{len(record.result.tokens)} tokens"
                 ),
                 id="inspector-title",
