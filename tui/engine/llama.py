@@ -19,6 +19,7 @@ from pathlib import Path
 
 import llama_cpp
 
+from tui.core.chat import literal
 from tui.core.chat.conversation import FinishReason
 from tui.core.chat.stops import StopScanner
 from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
@@ -36,6 +37,10 @@ from tui.engine.scoring import apply_repeat_penalty, score_position
 ABORTABLE_PROMPT_TOKENS = 64
 """Prompt evaluations at least this long get llama.cpp's abort callback; shorter ones finish in
 milliseconds, and the callback costs a GIL round-trip per graph node while it is installed."""
+
+_PARSED_SPECIAL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_UNKNOWN
+"""Token kinds that ``special=True`` tokenization matches in text and ``special=False`` leaves as text
+(llama.cpp matches user-defined tokens either way)."""
 
 _log_handle = None
 _log_callback = None
@@ -142,7 +147,7 @@ class LlamaEngine:
         self._add_bos = bool(self._llm._model.add_bos_token())
         self._bos_text = self._token_text(self._llm.token_bos())
         self.prompt_format = options_.resolve_prompt_format(
-            gguf, self._bos_text, self._token_text(self._llm.token_eos())
+            gguf, self._bos_text, self._token_text(self._llm.token_eos()), self._special_texts
         )
         backend = backend_label(offload, gpu_layers, gpu_backend_names() if offload else [])
         self.capabilities = EngineCapabilities(exact_counts=True, rescoring=True, reuse_limit=True)
@@ -174,11 +179,47 @@ class LlamaEngine:
         tokenizes in its HTTP threads while decoding. BOS is added unless the text already starts with
         it (chat templates often write ``{{ bos_token }}`` themselves).
         """
-        add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        pieces = literal.spans(text)
+        plain_text = literal.unmarked(text)
+        add_bos = self._add_bos and not (self._bos_text and plain_text.startswith(self._bos_text))
         with self._vocab_lock:
             if self._closed:
                 raise ModelError("the model was closed")
-            return self._llm._model.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+            model = self._llm._model
+            if len(pieces) <= 1 and not any(is_plain for _piece, is_plain in pieces):
+                return model.tokenize(plain_text.encode("utf-8"), add_bos=add_bos, special=True)
+            tokens: list[int] = []
+            for index, (piece, is_plain) in enumerate(pieces):
+                # Text people wrote (marked by the prompt format) never becomes a special token.
+                tokens += model.tokenize(piece.encode("utf-8"), add_bos=add_bos and index == 0, special=not is_plain)
+            return tokens
+
+    def _stop_tokens(self, stops: tuple[str, ...]) -> tuple[frozenset[int], tuple[str, ...]]:
+        """Stops that are one control token (a template's ``<|im_end|>``) become token stops, since control
+        tokens are never shown as text; the rest stay text stops for the scanner."""
+        tokens: set[int] = set()
+        texts: list[str] = []
+        with self._vocab_lock:
+            for stop in stops:
+                ids = self._llm._model.tokenize(stop.encode("utf-8"), add_bos=False, special=True)
+                if len(ids) == 1 and self._is_control(ids[0]):
+                    tokens.add(ids[0])
+                else:
+                    texts.append(stop)
+        return frozenset(tokens), tuple(texts)
+
+    def _is_control(self, token: int) -> bool:
+        return bool(llama_cpp.llama_vocab_get_attr(self._vocab, token) & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL)
+
+    def _special_texts(self) -> frozenset[str]:
+        """The texts of control tokens (what ``special=True`` tokenization would turn into one token)."""
+        texts = set()
+        for token in range(self._llm.n_vocab()):
+            if llama_cpp.llama_vocab_get_attr(self._vocab, token) & _PARSED_SPECIAL:
+                text = self._token_text(token)
+                if text:
+                    texts.add(text)
+        return frozenset(texts)
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -260,7 +301,8 @@ class LlamaEngine:
         evaluated = len(tokens) - reused
         llm.set_seed(params.seed)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        scanner = StopScanner(params.stop)
+        stop_tokens, stop_texts = self._stop_tokens(params.stop)
+        scanner = StopScanner(stop_texts)
         finish = FinishReason.LENGTH
         completion = 0
         generated: list[int] = list(forced)
@@ -293,7 +335,7 @@ class LlamaEngine:
                 if cancel.is_set():
                     finish = FinishReason.CANCELLED
                     break
-                if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+                if llama_cpp.llama_vocab_is_eog(self._vocab, token) or token in stop_tokens:
                     finish = FinishReason.END_OF_SEQUENCE
                     break
                 completion += 1

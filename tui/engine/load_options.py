@@ -5,7 +5,7 @@ context size, the memory check, which CPU kernels are safe to use and the prompt
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,12 +104,17 @@ def gpu_names(backends: Iterable[str]) -> list[str]:
     return [name for name in backends if any(name.upper().startswith(gpu.upper()) for gpu in GPU_BACKENDS)]
 
 
-def resolve_prompt_format(gguf: GgufInfo, bos_text: str, eos_text: str) -> PromptFormat:
+def resolve_prompt_format(
+    gguf: GgufInfo, bos_text: str, eos_text: str, special_texts: Callable[[], frozenset[str]] = frozenset
+) -> PromptFormat:
     """The GGUF's chat template if it has one; otherwise a labelled completion transcript.
 
     Never llama-cpp-python's silent Llama-2 fallback: a base model without a template (like the embedded
-    Gemma 270M) would get ``[INST]`` markers it never saw in training.
+    Gemma 270M) would get ``[INST]`` markers it never saw in training. ``special_texts`` (the vocabulary's
+    control-token texts, read only for template models) keeps them from being forged in messages.
     """
     if gguf.chat_template is None:
         return CompletionFormat()
-    return ChatTemplateFormat(template=gguf.chat_template, bos_token=bos_text, eos_token=eos_text)
+    return ChatTemplateFormat(
+        template=gguf.chat_template, bos_token=bos_text, eos_token=eos_text, special_texts=special_texts
+    )

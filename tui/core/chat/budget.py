@@ -2,14 +2,21 @@
 
 Counts come from differences of renders of growing prefixes of the same ``PromptParts``, so the
 segments add up to exactly the number of tokens the engine will evaluate.
+
+Some chat templates render only whole conversations: they reject an empty message list or a system turn
+alone (Llama 3.x, Qwen, Gemma), or their partial renders are not prefixes of the whole one (a system text
+merged into the first user turn, pins written as one labelled block). Then the split is meaningless, so the
+gauge shows the exact total of the whole prompt (the draft, even empty, as the next user message) and says
+so (``split=False``), rather than no count at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.core.chat.prompt import PromptFormat, PromptParts
+from tui.core.errors import UserError
 
 TokenCounter = Callable[[str], int]
 
@@ -25,6 +32,8 @@ class GaugeCounts:
     draft: int
     reserve: int
     n_ctx: int
+    split: bool = True
+    """False: only the total is known (it is all in ``history``): the template renders whole chats only."""
 
     @property
     def prompt(self) -> int:
@@ -60,18 +69,47 @@ class PrefixCounts:
     system: int
     pins: int
     history_end: int
+    split: bool = True
+    """False: partial renders failed or do not chain; only whole-prompt totals are counted."""
+
+
+def _split_counts(parts: PromptParts, fmt: PromptFormat, count: TokenCounter, key: tuple) -> PrefixCounts:
+    """Counts of the system, pins and history prefixes, if each render is a prefix of the next."""
+    try:
+        renders = [fmt.render(parts.upto_system()), fmt.render(parts.upto_pins()), fmt.render(parts.upto_history())]
+        # The next message must extend the chat too (Phi 3.5 closes a chat without one with ``</s>``).
+        renders.append(fmt.render(parts if parts.new_message is not None else replace(parts, new_message="")))
+    except UserError:
+        return PrefixCounts(key=key, system=0, pins=0, history_end=0, split=False)
+    if any(not later.startswith(earlier) for earlier, later in zip(renders, renders[1:])):
+        return PrefixCounts(key=key, system=0, pins=0, history_end=0, split=False)
+    system, pins_end, history_end = (count(text) for text in renders[:3])
+    return PrefixCounts(key=key, system=system, pins=pins_end - system, history_end=history_end)
 
 
 def measure_with_cache(
     parts: PromptParts, fmt: PromptFormat, count: TokenCounter, n_ctx: int, reserve: int, cache: PrefixCounts | None
 ) -> tuple[GaugeCounts, PrefixCounts]:
-    """Like ``measure`` but reuses the system/pins/history counts while only the draft changes."""
-    key = (parts.system, parts.instruction, parts.examples, parts.history, parts.input_label, parts.output_label)
+    """Like ``measure`` but reuses the system/pins/history counts while only the draft changes.
+
+    Raises ``UserError`` only when the whole prompt cannot be rendered (the template refuses this chat)."""
+    key = (
+        parts.system,
+        parts.instruction,
+        parts.examples,
+        parts.history,
+        parts.input_label,
+        parts.output_label,
+        parts.pin_render,
+        parts.template_options,
+    )
     if cache is None or cache.key != key:
-        system = count(fmt.render(parts.upto_system()))
-        pins_end = count(fmt.render(parts.upto_pins()))
-        history_end = count(fmt.render(parts.upto_history()))
-        cache = PrefixCounts(key=key, system=system, pins=pins_end - system, history_end=history_end)
+        cache = _split_counts(parts, fmt, count, key)
+    if not cache.split:
+        whole = parts if parts.new_message is not None else replace(parts, new_message="")
+        total = count(fmt.render(whole))
+        gauge = GaugeCounts(system=0, pins=0, history=total, draft=0, reserve=reserve, n_ctx=n_ctx, split=False)
+        return gauge, cache
     total = count(fmt.render(parts)) if parts.new_message is not None else cache.history_end
     history = cache.history_end - cache.system - cache.pins
     gauge = GaugeCounts(

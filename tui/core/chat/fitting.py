@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from tui.core.chat.budget import TokenCounter
 from tui.core.chat.conversation import Message
-from tui.core.chat.prompt import PromptFormat, PromptParts
+from tui.core.chat.prompt import PromptFormat, PromptParts, TemplateValue
 from tui.core.errors import ContextOverflowError
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.profiles.profile import DecodingProfile
@@ -23,6 +23,8 @@ class PromptSettings:
 
     system_prompt: str = ""
     pins: ExampleSet = field(default_factory=ExampleSet)
+    template_options: tuple[tuple[str, TemplateValue], ...] = ()
+    """The profile's chat-template variables (``enable_thinking``, ``reasoning_effort``)."""
 
     def parts(self, history: Sequence[Message] = (), new_message: str | None = None) -> PromptParts:
         return PromptParts(
@@ -33,6 +35,8 @@ class PromptSettings:
             new_message=new_message,
             input_label=self.pins.input_label,
             output_label=self.pins.output_label,
+            pin_render=self.pins.render,
+            template_options=self.template_options,
         )
 
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from tui.core.chat.conversation import Message, Role
-from tui.core.fewshot.examples import Example
+from tui.core.fewshot.examples import Example, PinRender
 
 DEFAULT_INPUT_LABEL = "User"
 DEFAULT_OUTPUT_LABEL = "Assistant"
+
+TemplateValue = str | int | float | bool
+"""A value a profile passes to the chat template (``enable_thinking = false``, ``reasoning_effort = "low"``)."""
 
 
 @dataclass(frozen=True)
@@ -27,44 +30,18 @@ class PromptParts:
     new_message: str | None = None
     input_label: str | None = None
     output_label: str | None = None
+    pin_render: PinRender = PinRender.TURNS
+    template_options: tuple[tuple[str, TemplateValue], ...] = ()
+    """Extra variables for the chat template, from the profile; completion format ignores them."""
 
     def upto_system(self) -> "PromptParts":
-        return PromptParts(
-            system=self.system,
-            instruction=self.instruction,
-            input_label=self.input_label,
-            output_label=self.output_label,
-        )
+        return replace(self, examples=(), history=(), new_message=None)
 
     def upto_pins(self) -> "PromptParts":
         return replace(self, history=(), new_message=None)
 
     def upto_history(self) -> "PromptParts":
         return replace(self, new_message=None)
-
-
-@dataclass(frozen=True)
-class ChatTurn:
-    """A role/content pair, the shape chat templates and OpenAI-style APIs take."""
-
-    role: str
-    content: str
-
-
-def to_chat_turns(parts: PromptParts) -> list[ChatTurn]:
-    """Pins become user/assistant turns right after the system prompt, as chat-tuned models expect."""
-    turns: list[ChatTurn] = []
-    system = "\n\n".join(text for text in (parts.system.strip(), parts.instruction.strip()) if text)
-    if system:
-        turns.append(ChatTurn("system", system))
-    for example in parts.examples:
-        turns.append(ChatTurn("user", example.input))
-        turns.append(ChatTurn("assistant", example.output))
-    for message in parts.history:
-        turns.append(ChatTurn(message.role.value, message.text.strip()))
-    if parts.new_message is not None:
-        turns.append(ChatTurn("user", parts.new_message))
-    return turns
 
 
 class PromptFormat(Protocol):

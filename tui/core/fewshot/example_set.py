@@ -1,6 +1,7 @@
 """Example-set files (pinned few-shot examples), validated as strictly as profiles.
 
-``name``, ``instruction``, ``input_label``, ``output_label`` and ``[[examples]]`` with ``input``/``output``
+``name``, ``instruction``, ``input_label``, ``output_label``, ``render`` (``turns`` or ``labelled``: how a chat
+template model sees the examples) and ``[[examples]]`` with ``input``/``output``
 (and optionally ``enabled``). Labels become line prefixes in the completion format, so a label with a
 newline would silently break the transcript: refused.
 """
@@ -14,12 +15,12 @@ from typing import Any
 import tomli_w
 
 from tui.core.errors import ExampleSetError, shown
-from tui.core.fewshot.examples import Example, ExampleSet
+from tui.core.fewshot.examples import Example, ExampleSet, PinRender
 from tui.core.text_files import parse_toml, read_bounded_text
 
 MAX_EXAMPLE_FILE_BYTES = 1024 * 1024
 MAX_LABEL_LENGTH = 40
-_TOP_KEYS = {"name", "instruction", "input_label", "output_label", "examples", "schema_version"}
+_TOP_KEYS = {"name", "instruction", "input_label", "output_label", "examples", "render", "schema_version"}
 _EXAMPLE_KEYS = {"input", "output", "enabled"}
 
 
@@ -75,7 +76,15 @@ def parse_example_set(data: dict[str, Any], source: str) -> ExampleSet:
         input_label=_label(source, "input_label", data.get("input_label")),
         output_label=_label(source, "output_label", data.get("output_label")),
         examples=tuple(examples),
+        render=_render(source, data.get("render", PinRender.TURNS.value)),
     )
+
+
+def _render(source: str, value: Any) -> PinRender:
+    allowed = [choice.value for choice in PinRender]
+    if not isinstance(value, str) or value not in allowed:
+        raise ExampleSetError(f"{source}: key 'render' = {value!r} must be one of: {', '.join(allowed)}")
+    return PinRender(value)
 
 
 def read_example_set(path: Path) -> ExampleSet:
@@ -93,6 +102,8 @@ def example_set_to_toml(examples: ExampleSet) -> str:
         data["input_label"] = examples.input_label
     if examples.output_label:
         data["output_label"] = examples.output_label
+    if examples.render is not PinRender.TURNS:
+        data["render"] = examples.render.value
     data["examples"] = [
         {"input": example.input, "output": example.output, **({} if example.enabled else {"enabled": False})}
         for example in examples.examples

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
+
+
+class PinRender(str, Enum):
+    """How a chat template model sees the examples: as user/assistant turns, or as one labelled block
+    (``Review: …`` / ``Sentiment: …`` pairs) inside the first user message. Completion format is labelled anyway."""
+
+    TURNS = "turns"
+    LABELLED = "labelled"
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class ExampleSet:
     input_label: str | None = None
     output_label: str | None = None
     examples: tuple[Example, ...] = field(default_factory=tuple)
+    render: PinRender = PinRender.TURNS
 
     @property
     def enabled_examples(self) -> tuple[Example, ...]:

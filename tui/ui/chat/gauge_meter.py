@@ -27,10 +27,12 @@ DEBOUNCE_S = 0.12
 
 @dataclass
 class GaugeMeasured(Message):
-    counts: GaugeCounts
-    cache: PrefixCounts
+    counts: GaugeCounts | None
+    cache: PrefixCounts | None
     engine: Engine
     """The engine that counted: a result from a model switched away from is dropped."""
+    problem: str | None = None
+    """Why nothing could be counted (the template refuses this chat): shown in the gauge, never a toast."""
 
 
 class GaugeMeter:
@@ -69,10 +71,11 @@ class GaugeMeter:
                 counts, new_cache = measure_with_cache(
                     parts, engine.prompt_format, engine.count_tokens, engine.info.n_ctx, reserve, cache
                 )
-            except UserError:
-                return  # a template that rejects this prompt (the send path says why) or a closed model
+                measured = GaugeMeasured(counts, new_cache, engine)
+            except UserError as error:  # the template rejects this whole prompt, or the model was closed
+                measured = GaugeMeasured(None, cache, engine, problem=str(error))
             if not get_current_worker().is_cancelled:
-                host.post_message(GaugeMeasured(counts, new_cache, engine))
+                host.post_message(measured)
 
         host.run_worker(count, thread=True, exclusive=True, group="gauge", exit_on_error=False)
 
@@ -80,7 +83,8 @@ class GaugeMeter:
         if message.engine is not engine:
             return
         self._cache = message.cache
-        if self._stream_base is None:
+        self._gauge.problem = message.problem
+        if self._stream_base is None and message.counts is not None:
             self._gauge.counts = message.counts
 
     # -- while a reply streams ------------------------------------------------------------------------
@@ -95,7 +99,9 @@ class GaugeMeter:
             draft=0,
             reserve=reserve,
             n_ctx=n_ctx,
+            split=self._cache.split if self._cache else True,
         )
+        self._gauge.problem = None
         self._gauge.counts = self._stream_base
 
     def streamed(self, completion_tokens: int) -> None:
@@ -108,6 +114,7 @@ class GaugeMeter:
                 draft=0,
                 reserve=max(0, base.reserve - completion_tokens),
                 n_ctx=base.n_ctx,
+                split=base.split,
             )
 
     def end_stream(self) -> None:

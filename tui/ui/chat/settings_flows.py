@@ -9,6 +9,7 @@ the prompt from that point: the KV-cache prefix no longer matches.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,9 +46,10 @@ async def refresh_pins(screen: ChatScreen) -> None:
     base = state.parts()
     try:
         costs = example_costs(pins, base, fmt, count)
-        pins_tokens = count(fmt.render(base.upto_pins())) - count(fmt.render(base.upto_system()))
-    except UserError as error:  # e.g. a chat template that rejects a system turn
-        screen.notify(str(error), title="Prompt format", severity="error", timeout=12)
+        pins_tokens = count(fmt.render(replace(base.upto_pins(), new_message=""))) - count(
+            fmt.render(replace(base.upto_system(), new_message=""))
+        )
+    except UserError:  # the template refuses this chat at all: the gauge says why, once, in place
         costs, pins_tokens = [0] * len(pins.examples), 0
     panel = screen.query_one(PinsPanel)
     await panel.show(pins, costs, engine.info.n_ctx, pins_tokens)
