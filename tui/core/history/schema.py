@@ -1,8 +1,11 @@
 """Opening the history database: WAL, a busy timeout, versioned migrations, and a corrupt file moved aside.
 
 WAL lets a second shotglass read while the first writes, and the busy timeout makes concurrent writers wait
-for each other instead of failing. A file SQLite cannot read is never deleted: it is renamed with a
-timestamp (people may want to recover it) and a fresh database takes its place, with a notice to show.
+for each other instead of failing. A damaged file is first repaired when only what SQLite derives from the
+rows is damaged (indexes, the full-text index: ``repair.py``). Otherwise it is never deleted: it is renamed
+with a timestamp (people may want to recover it) and a fresh database takes its place, with a notice to show.
+Checking, repairing, moving aside and recreating happen under one cross-process lock (``open_lock.py``), so
+two shotglass processes starting at once on a damaged file never both move it aside.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import time
 from pathlib import Path
 
 from tui.core.history.model import HistoryError
+from tui.core.history.open_lock import open_lock
+from tui.core.history.repair import RepairFailed, repaired_copy
 
 BUSY_TIMEOUT_S = 10.0
 _CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (primary result codes)
@@ -166,25 +171,51 @@ def move_aside(path: Path) -> Path:
 def open_database(path: Path) -> tuple[sqlite3.Connection, str | None]:
     """Open (creating if needed) and migrate the history at ``path``; also returns a notice for the user.
 
-    Only corruption moves the file aside. A locked, unwritable or newer-schema database is a
+    Only corruption repairs the file or moves it aside. A locked, unwritable or newer-schema database is a
     ``HistoryError`` instead: those files are fine and must stay where they are.
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _open_checked(path), None
-    except (sqlite3.DatabaseError, _Corrupt) as error:
-        if not _is_corrupt(error):
-            raise HistoryError(f"cannot open the history database {path}: {error}") from None
-        reason = str(error)
     except OSError as error:
         raise HistoryError(f"cannot create the history folder {path.parent}: {error.strerror}") from None
+    # Under the lock, the file checked is the file replaced: no other shotglass can swap it in between.
+    with open_lock(path):
+        try:
+            return _open_checked(path), None
+        except (sqlite3.DatabaseError, _Corrupt) as error:
+            if not _is_corrupt(error):
+                raise HistoryError(f"cannot open the history database {path}: {error}") from None
+            reason = str(error)
+        except OSError as error:
+            raise HistoryError(f"cannot open the history database {path}: {error.strerror}") from None
+        return _replace_damaged(path, reason)
+
+
+def _replace_damaged(path: Path, reason: str) -> tuple[sqlite3.Connection, str]:
+    """Repair the damaged file if its rows are readable, else start a fresh one; the original is always kept."""
+    try:
+        repaired: Path | None = repaired_copy(path)
+    except RepairFailed:
+        repaired = None
     try:
         aside = move_aside(path)
-    except FileNotFoundError:  # another shotglass moved it aside first
+    except FileNotFoundError:  # gone since the check (removed by hand): nothing to keep
         aside = None
-    notice = f"the history database was unreadable ({reason}); " + (
-        f"moved it to {aside} and started a fresh one" if aside else "started a fresh one"
-    )
+    except OSError as error:
+        raise HistoryError(
+            f"the history database {path} is damaged ({reason}) and cannot be moved aside: {error.strerror}"
+        ) from None
+    kept = f"; the damaged file is kept as {aside}" if aside else ""
+    if repaired is not None:
+        repaired.rename(path)
+        notice = (
+            f"the history database had damaged index or search pages ({reason}); rebuilt them from the rows, "
+            f"every conversation kept{kept}"
+        )
+    else:
+        notice = f"the history database was unreadable ({reason}); " + (
+            f"moved it to {aside} and started a fresh one" if aside else "started a fresh one"
+        )
     try:
         return _open_checked(path), notice
     except sqlite3.DatabaseError as error:
