@@ -53,14 +53,19 @@ def run_ask(
 def _answer(engine: Engine, profile: DecodingProfile, plan, seed: int | None, as_json: bool, out: TextIO) -> None:
     params = sampling_params(profile, plan, seed)
     first = True
+    held = ""
+    """Trailing whitespace not yet written: printed only once more text follows, so a reply that ends
+    in a newline (a few-shot reply stops right before the next label) leaves no blank line."""
 
     def stream(text: str, _tokens: int) -> None:
-        nonlocal first
+        nonlocal first, held
         if first:
             text = text.lstrip()  # the completion format's reply starts with the space after "Assistant:"
             first = not text
-        if text:
-            out.write(text)
+        body = (held + text).rstrip()
+        held = (held + text)[len(body) :]
+        if body:
+            out.write(body)
             out.flush()
 
     result = engine.generate(

@@ -65,6 +65,11 @@ def _when(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
 
 
+def _emphasis(out: TextIO) -> tuple[str, str]:
+    """Matches in bold on a terminal; piped or redirected output gets the plain text (no ``**`` markup)."""
+    return ("\x1b[1m", "\x1b[22m") if out.isatty() else ("", "")
+
+
 def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     from tui.core.history.store import HistoryError, HistoryStore
     from tui.core.output_file import write_new_text
@@ -101,7 +106,7 @@ def run_history(args: argparse.Namespace, paths: AppPaths, out: TextIO = sys.std
             title = store.conversation_info(conversation_id).title
             out.write(f"imported '{title}' from {args.file} as conversation {conversation_id}\n")
         elif action == "search":
-            hits = store.search(args.query, limit=args.limit)
+            hits = store.search(args.query, limit=args.limit, mark=_emphasis(out))
             if not hits:
                 out.write(f"no messages match {args.query!r}\n")
             for hit in hits:
