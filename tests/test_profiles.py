@@ -154,3 +154,39 @@ def test_cli_overrides_go_through_validation() -> None:
     assert base.with_overrides(max_new_tokens=5).max_new_tokens == 5
     with pytest.raises(ProfileError, match="command line: key 'temperature'"):
         base.with_overrides(temperature=-1.0)
+
+
+def test_template_kwargs_round_trip_through_file_and_form() -> None:
+    from tui.core.profiles.form import profile_from_form, profile_to_form
+    from tui.core.profiles.profile import parse_profile_toml, profile_to_toml, template_kwargs_label
+
+    text = 'name = "think-less"\n[template_kwargs]\nenable_thinking = false\nreasoning_effort = "low"\n'
+    profile = parse_profile_toml(text, "think-less.toml")
+    assert profile.template_kwargs == (("enable_thinking", False), ("reasoning_effort", "low"))
+    assert parse_profile_toml(profile_to_toml(profile), "again.toml") == profile
+    form = profile_to_form(profile)
+    assert form["template_kwargs"] == '{ enable_thinking = false, reasoning_effort = "low" }'
+    assert profile_from_form(form) == profile
+    assert template_kwargs_label(profile.template_kwargs) == "enable_thinking=false reasoning_effort=low"
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ("template_kwargs = 3", "must be a table"),
+        ("[template_kwargs]\nmessages = 'x'", "set by shotglass itself"),
+        ("[template_kwargs]\nbad = [1, 2]", "must be a string, number or true/false"),
+        ("[template_kwargs]\nbad = { a = 1 }", "must be a string, number or true/false"),
+        ("[template_kwargs]\n'not a name' = 1", "variable names are letters"),
+        ("[template_kwargs]\nlong = '" + "x" * 300 + "'", "longer than 200"),
+        ("[template_kwargs]\nbig = 9999999999999999999", "out of range"),
+        ("[template_kwargs]\nn = nan", "not nan"),
+    ],
+)
+def test_bad_template_kwargs_are_one_line(table: str, fragment: str) -> None:
+    from tui.core.errors import ProfileError
+    from tui.core.profiles.profile import parse_profile_toml
+
+    with pytest.raises(ProfileError) as caught:
+        parse_profile_toml(f'name = "p"\n{table}\n', "p.toml")
+    assert fragment in str(caught.value) and "\n" not in str(caught.value)

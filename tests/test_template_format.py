@@ -177,3 +177,16 @@ def test_marks_typed_by_a_user_are_removed() -> None:
 
 def test_corpus_path_is_the_sdist(tmp_path: Path) -> None:
     assert all(path.parent.name == "templates" and "vendor" in path.parts for path in TEMPLATES.values())
+
+
+def test_profile_template_kwargs_reach_the_template() -> None:
+    """Qwen 3's ``enable_thinking = false`` writes an empty think block after the generation prompt."""
+    from tui.core.chat.fitting import PromptSettings, fit_request
+    from tui.core.profiles.profile import DecodingProfile
+
+    fmt = _format("Qwen-Qwen3-0.6B")
+    thinking = DecodingProfile(name="think")
+    quiet = DecodingProfile(name="quiet", template_kwargs=(("enable_thinking", False),))
+    plans = [fit_request(PromptSettings(), profile, (), 0, "Hi", fmt, len, 10_000) for profile in (thinking, quiet)]
+    assert plans[0].prompt.endswith("<|im_start|>assistant\n")
+    assert plans[1].prompt.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")

@@ -23,10 +23,14 @@ class PromptSettings:
 
     system_prompt: str = ""
     pins: ExampleSet = field(default_factory=ExampleSet)
-    template_options: tuple[tuple[str, TemplateValue], ...] = ()
-    """The profile's chat-template variables (``enable_thinking``, ``reasoning_effort``)."""
 
-    def parts(self, history: Sequence[Message] = (), new_message: str | None = None) -> PromptParts:
+    def parts(
+        self,
+        history: Sequence[Message] = (),
+        new_message: str | None = None,
+        template_options: tuple[tuple[str, TemplateValue], ...] = (),
+    ) -> PromptParts:
+        """``template_options``: the profile's chat-template variables (``enable_thinking``)."""
         return PromptParts(
             system=self.system_prompt,
             instruction=self.pins.instruction,
@@ -36,7 +40,7 @@ class PromptSettings:
             input_label=self.pins.input_label,
             output_label=self.pins.output_label,
             pin_render=self.pins.render,
-            template_options=self.template_options,
+            template_options=template_options,
         )
 
 
@@ -77,7 +81,7 @@ def fit_request(
     start = min(context_start, len(messages))
     while True:
         history = messages[start:]
-        parts = settings.parts(history, new_message)
+        parts = settings.parts(history, new_message, profile.template_kwargs)
         prompt = fmt.render(parts)
         tokens = count(prompt)
         if tokens + reserve <= n_ctx:

@@ -101,7 +101,7 @@ class ChatState:
 
     def parts(self, new_message: str | None = None) -> PromptParts:
         """The prompt as it stands (history in context), with an optional draft as the next message."""
-        return self._settings.parts(self.messages[self._context_start :], new_message)
+        return self._settings.parts(self.messages[self._context_start :], new_message, self._profile.template_kwargs)
 
     def last_record(self) -> ReplyRecord | None:
         if self._turns and self._turns[-1].message.role is Role.ASSISTANT:

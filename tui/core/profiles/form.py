@@ -21,6 +21,7 @@ FORM_FIELDS = (
     "repeat_penalty",
     "seed",
     "stop",
+    "template_kwargs",
 )
 _INTS = {"max_new_tokens", "top_k", "seed"}
 _FLOATS = {"temperature", "top_p", "min_p", "repeat_penalty"}
@@ -35,11 +36,26 @@ def profile_to_form(profile: DecodingProfile) -> dict[str, str]:
             continue
         if key == "stop":
             form[key] = json.dumps(value, ensure_ascii=False)  # a JSON list of strings is valid TOML
+        elif key == "template_kwargs":
+            form[key] = _inline_table(value)
         elif isinstance(value, float):
             form[key] = f"{value:g}"
         else:
             form[key] = str(value)
     return form
+
+
+def _inline_table(table: dict[str, Any]) -> str:
+    """``{ enable_thinking = false, reasoning_effort = "low" }``: one line of TOML the form reads back."""
+    cells = []
+    for name, value in table.items():
+        if isinstance(value, bool):
+            cells.append(f"{name} = {str(value).lower()}")
+        elif isinstance(value, str):
+            cells.append(f"{name} = {json.dumps(value, ensure_ascii=False)}")
+        else:
+            cells.append(f"{name} = {value!r}")
+    return "{ " + ", ".join(cells) + " }" if cells else ""
 
 
 def _convert(key: str, text: str) -> Any:
@@ -68,6 +84,15 @@ def profile_from_form(form: dict[str, str], source: str = "editor") -> DecodingP
                     data["stop"] = tomllib.loads(f"stop = {text}")["stop"]
                 except tomllib.TOMLDecodeError:
                     raise ProfileError(f"{source}: key 'stop' must be a list of strings, e.g. [\"###\"]") from None
+            continue
+        if key == "template_kwargs":
+            if text.strip():
+                try:
+                    data[key] = tomllib.loads(f"template_kwargs = {text}")["template_kwargs"]
+                except tomllib.TOMLDecodeError:
+                    raise ProfileError(
+                        f"{source}: key 'template_kwargs' must be a TOML table, e.g. {{ enable_thinking = false }}"
+                    ) from None
             continue
         if key == "seed" and not text.strip():
             continue

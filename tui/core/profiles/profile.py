@@ -14,6 +14,7 @@ from typing import Any
 
 import tomli_w
 
+from tui.core.chat.prompt import TemplateValue
 from tui.core.errors import ProfileError, shown
 from tui.core.text_files import parse_toml, read_bounded_text
 
@@ -40,7 +41,17 @@ PARAMETER_HELP: dict[str, str] = {
     "seed": "Empty = a new random seed per reply (shown under it, so it can be replayed); a number repeats "
     "the same sampled reply.",
     "stop": 'Extra stop strings as a TOML list, e.g. ["###", "\\n\\n"]; the reply ends before them.',
+    "template_kwargs": "Variables for the model's chat template as a TOML table, e.g. { enable_thinking = false } "
+    'or { reasoning_effort = "low" }; models without a template ignore them.',
 }
+
+MAX_TEMPLATE_KWARGS = 16
+MAX_TEMPLATE_TEXT = 200
+TEMPLATE_KWARG_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+RESERVED_TEMPLATE_NAMES = frozenset(
+    {"messages", "add_generation_prompt", "bos_token", "eos_token", "raise_exception", "strftime_now", "tools"}
+)
+"""Set by shotglass itself for every render: a profile may not replace them."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,8 @@ class DecodingProfile:
     repeat_penalty: float = 1.0
     seed: int | None = None
     stop: tuple[str, ...] = field(default_factory=tuple)
+    template_kwargs: tuple[tuple[str, TemplateValue], ...] = ()
+    """Extra chat-template variables (``enable_thinking``, ``reasoning_effort``), sorted by name."""
 
     @property
     def is_greedy(self) -> bool:
@@ -74,9 +87,12 @@ class DecodingProfile:
         data: dict[str, Any] = {}
         for item in fields(self):
             value = getattr(self, item.name)
-            if value is None:
+            if value is None or (item.name == "template_kwargs" and not value):
                 continue
-            data[item.name] = list(value) if isinstance(value, tuple) else value
+            if item.name == "template_kwargs":
+                data[item.name] = dict(value)
+            else:
+                data[item.name] = list(value) if isinstance(value, tuple) else value
         return data
 
 
@@ -171,6 +187,8 @@ def parse_profile(data: dict[str, Any], source: str) -> DecodingProfile:
     if len(stop_raw) > MAX_STOP_STRINGS or any(not item for item in stop_raw):
         raise ProfileError(f"{source}: key 'stop' allows 0 to {MAX_STOP_STRINGS} non-empty strings")
 
+    template_kwargs = _template_kwargs(source, data.get("template_kwargs", {}))
+
     return DecodingProfile(
         name=name,
         description=description,
@@ -182,7 +200,38 @@ def parse_profile(data: dict[str, Any], source: str) -> DecodingProfile:
         repeat_penalty=repeat_penalty,
         seed=seed,
         stop=tuple(stop_raw),
+        template_kwargs=template_kwargs,
     )
+
+
+def _template_kwargs(source: str, raw: Any) -> tuple[tuple[str, TemplateValue], ...]:
+    """A table of a few scalar variables: a template may branch on them, never receive code or structures."""
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{source}: key 'template_kwargs' must be a table, e.g. {{ enable_thinking = false }}")
+    if len(raw) > MAX_TEMPLATE_KWARGS:
+        raise ProfileError(f"{source}: key 'template_kwargs' allows at most {MAX_TEMPLATE_KWARGS} variables")
+    items: list[tuple[str, TemplateValue]] = []
+    for name, value in raw.items():
+        where = f"{source}: template_kwargs.{name}" if isinstance(name, str) and name.isprintable() else source
+        if not isinstance(name, str) or not TEMPLATE_KWARG_NAME.fullmatch(name):
+            raise ProfileError(f"{where}: variable names are letters, digits and '_' (1-64, not starting with a digit)")
+        if name in RESERVED_TEMPLATE_NAMES:
+            raise ProfileError(f"{where}: '{name}' is set by shotglass itself; allowed: any other name")
+        if isinstance(value, float) and value != value:
+            raise ProfileError(f"{where}: must be a number, not nan")
+        if not isinstance(value, (str, bool, int, float)):
+            raise ProfileError(f"{where}: must be a string, number or true/false, got {_type_name(value)}")
+        if isinstance(value, str) and len(value) > MAX_TEMPLATE_TEXT:
+            raise ProfileError(f"{where}: text longer than {MAX_TEMPLATE_TEXT} characters")
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+            raise ProfileError(f"{where}: integer out of range; allowed: -2^53 to 2^53")
+        items.append((name, value))
+    return tuple(sorted(items))
+
+
+def template_kwargs_label(kwargs: tuple[tuple[str, TemplateValue], ...]) -> str:
+    """``enable_thinking=false reasoning_effort=low``: how the profile bar and the header show them."""
+    return " ".join(f"{name}={str(value).lower() if isinstance(value, bool) else value}" for name, value in kwargs)
 
 
 def parse_profile_toml(text: str, source: str) -> DecodingProfile:

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Select
 
-from tui.core.profiles.profile import DecodingProfile
+from tui.core.profiles.profile import DecodingProfile, template_kwargs_label
 from tui.ui.plain import plain
 
 
@@ -39,7 +39,8 @@ class ProfileBar(Horizontal):
                 f"temp {profile.temperature:g} · top-k {profile.top_k} · top-p {profile.top_p:g}"
                 f" · min-p {profile.min_p:g} · {seed}"
             )
-        return f"{sampling} · ≤{profile.max_new_tokens} new"
+        template = f" · template {template_kwargs_label(profile.template_kwargs)}" if profile.template_kwargs else ""
+        return f"{sampling} · ≤{profile.max_new_tokens} new{template}"
 
     def set_shots(self, label: str) -> None:
         self.query_one("#shots", Label).update(plain(label))
