@@ -6,6 +6,7 @@ ISO 8601 text (stored as REAL for cheap ordering, written as ISO where people re
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.errors import ExampleSetError, UserError
 from tui.core.fewshot.example_set import parse_example_set
 from tui.core.fewshot.examples import ExampleSet
+from tui.core.history.bounds import bounded_time
 from tui.core.models.identity import file_fingerprint
 
 
@@ -48,6 +50,8 @@ class ConversationInfo:
     system_prompt: str
     pins: ExampleSet
     profile: str
+    damaged: tuple[str, ...] = ()
+    """What could not be read back (a hand-edited ``pins_json``, say), each in one line; it reads as empty."""
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,22 @@ def pins_from_dict(data: Any, source: str) -> ExampleSet:
         raise HistoryError(str(error)) from None
 
 
+def stored_pins(pins_json: object, conversation_id: int) -> tuple[ExampleSet, tuple[str, ...]]:
+    """A conversation's stored pins, or none and why: a hand-edited ``pins_json`` never hides the chat itself."""
+    source = f"conversation {conversation_id}: pins"
+    try:
+        return pins_from_dict(json.loads(pins_json) if isinstance(pins_json, (str, bytes)) else None, source), ()
+    except ValueError as error:  # json.JSONDecodeError, UnicodeDecodeError
+        return ExampleSet(), (f"{source}: not valid JSON ({error}); shown without pins",)
+    except HistoryError as error:
+        return ExampleSet(), (f"{error}; shown without pins",)
+    except RecursionError:
+        return ExampleSet(), (f"{source}: nested too deeply to read; shown without pins",)
+
+
 def iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
+    """ISO 8601 in UTC; a time outside datetime's years (a hand-edited row) is clamped to the nearest it has."""
+    return datetime.fromtimestamp(bounded_time(timestamp), UTC).isoformat(timespec="seconds")
 
 
 def from_iso(text: str) -> float:

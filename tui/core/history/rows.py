@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tui.core.chat.conversation import FinishReason, ReplyStats, Role
+from tui.core.chat.conversation import ReplyStats, Role
+from tui.core.history import bounds
 from tui.core.history.model import StoredMessage
 
 COLUMNS = (
@@ -40,19 +41,23 @@ def fts_query(text: str) -> str | None:
 
 
 def stats_from_row(row: tuple) -> ReplyStats | None:
-    """Stats columns (profile .. tokens_per_s, i.e. row[5:13]) to ``ReplyStats``; none until the reply finished."""
+    """Stats columns (profile .. tokens_per_s, i.e. row[5:13]) to ``ReplyStats``; none until the reply finished.
+
+    Every value is bounded (``bounds``): a hand-edited ``finish_reason`` no shotglass wrote reads as a reply
+    without stats, a seed no engine could use as an unknown seed."""
     profile, seed, reason, prompt, completion, evaluated, ttft, speed = row[5:13]
-    if reason is None:
+    finish_reason = bounds.finish_reason_or_none(reason)
+    if finish_reason is None:
         return None
     return ReplyStats(
-        profile=profile or "",
-        seed=seed,
-        finish_reason=FinishReason(reason),
-        prompt_tokens=prompt,
-        completion_tokens=completion,
-        evaluated_prompt_tokens=evaluated,
-        ttft_s=ttft,
-        tokens_per_s=speed,
+        profile=bounds.bounded_text(profile),
+        seed=bounds.seed_or_none(seed),
+        finish_reason=finish_reason,
+        prompt_tokens=bounds.count(prompt),
+        completion_tokens=bounds.count(completion),
+        evaluated_prompt_tokens=bounds.count(evaluated),
+        ttft_s=bounds.seconds(ttft),
+        tokens_per_s=bounds.seconds(speed),
     )
 
 
@@ -62,11 +67,11 @@ def stored_from_row(row: tuple) -> StoredMessage:
         conversation_id=row[1],
         position=row[2],
         role=Role(row[3]),
-        text=row[4],
-        profile=row[5],
+        text=bounds.bounded_text(row[4]),
+        profile=bounds.optional_text(row[5]),
         stats=stats_from_row(row),
-        created_at=row[13],
-        updated_at=row[14],
+        created_at=bounds.bounded_time(row[13]),
+        updated_at=bounds.bounded_time(row[14]),
         superseded_by=row[15],
     )
 

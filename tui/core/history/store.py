@@ -19,6 +19,7 @@ from typing import Any
 from tui.core.chat.conversation import Message, ReplyStats, Role
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.history import statements
+from tui.core.history.bounds import bounded_text, bounded_time
 from tui.core.history.connection import HistoryConnection
 from tui.core.history.model import (
     Branch,
@@ -29,8 +30,8 @@ from tui.core.history.model import (
     SearchHit,
     StoredMessage,
     model_fingerprint,
-    pins_from_dict,
     pins_to_dict,
+    stored_pins,
 )
 from tui.core.history.rows import (
     COLUMNS,
@@ -160,7 +161,18 @@ class HistoryStore:
             "ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [ConversationSummary(*row) for row in rows]
+        return [
+            ConversationSummary(
+                row_id,
+                bounded_text(title),
+                bounded_time(created),
+                bounded_time(updated),
+                bounded_text(path),
+                bounded_text(profile),
+                count,
+            )
+            for row_id, title, created, updated, path, profile, count in rows
+        ]
 
     def last_conversation_id(self) -> int | None:
         rows = self._connection.read("SELECT id FROM conversations ORDER BY updated_at DESC, id DESC LIMIT 1")
@@ -175,17 +187,18 @@ class HistoryStore:
         if not rows:
             raise HistoryError(f"no conversation with id {conversation_id}")
         row_id, title, created_at, updated_at, model_path, fingerprint, system_prompt, pins_json, profile = rows[0]
-        pins = pins_from_dict(json.loads(pins_json), f"conversation {conversation_id}: pins")
+        pins, damaged = stored_pins(pins_json, conversation_id)
         return ConversationInfo(
             id=row_id,
-            title=title,
-            created_at=created_at,
-            updated_at=updated_at,
-            model_path=model_path,
-            model_fingerprint=fingerprint,
-            system_prompt=system_prompt,
+            title=bounded_text(title),
+            created_at=bounded_time(created_at),
+            updated_at=bounded_time(updated_at),
+            model_path=bounded_text(model_path),
+            model_fingerprint=bounded_text(fingerprint),
+            system_prompt=bounded_text(system_prompt),
             pins=pins,
-            profile=profile,
+            profile=bounded_text(profile),
+            damaged=damaged,
         )
 
     def get_conversation(self, conversation_id: int) -> LoadedConversation:
@@ -205,7 +218,7 @@ class HistoryStore:
                 )
             )
         rows = [row for row in rows if row[0] in alive]
-        messages = tuple(Message(Role(row[3]), row[4], stats_from_row(row)) for row in rows)
+        messages = tuple(Message(Role(row[3]), bounded_text(row[4]), stats_from_row(row)) for row in rows)
         return LoadedConversation(
             info=info,
             messages=messages,

@@ -17,6 +17,7 @@ from typing import Any
 from tui.core.chat.conversation import FinishReason, ReplyStats, Role
 from tui.core.errors import shown
 from tui.core.fewshot.examples import ExampleSet
+from tui.core.history.bounds import EARLIEST_TIME, LATEST_TIME, MAX_COUNT, MAX_SECONDS
 from tui.core.history.model import (
     ConversationInfo,
     HistoryError,
@@ -26,6 +27,7 @@ from tui.core.history.model import (
     pins_from_dict,
     pins_to_dict,
 )
+from tui.core.profiles.profile import SEED_MAX
 from tui.core.text_files import parse_json, read_bounded_text
 
 FORMAT = "shotglass.conversation"
@@ -81,6 +83,7 @@ def to_markdown(info: ConversationInfo, messages: list[StoredMessage]) -> str:
     if info.profile:
         lines.append(f"- **Profile:** {info.profile}")
     lines.append(f"- **Messages:** {len(messages)}")
+    lines += [f"- **Unreadable:** {problem}" for problem in info.damaged]
     if info.system_prompt:
         lines += ["", "## System prompt", "", *(f"> {line}".rstrip() for line in info.system_prompt.splitlines())]
     pins = info.pins
@@ -173,20 +176,47 @@ class _Checker:
         return value
 
     def count(self, value: Any, where: str) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(where, f"must be a whole number >= 0, got {json.dumps(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+            raise self.fail(where, f"must be a whole number from 0 to {MAX_COUNT}, got {_shown_number(value)}")
         return value
 
     def number(self, value: Any, where: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise self.fail(where, f"must be a number >= 0, got {json.dumps(value)}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not 0 <= value <= MAX_SECONDS
+        ):
+            raise self.fail(where, f"must be a number from 0 to {MAX_SECONDS:.0e}, got {_shown_number(value)}")
         return float(value)
 
+    def seed(self, value: Any, where: str) -> int | None:
+        """A seed the engine can take again (0..SEED_MAX), or null for a greedy reply."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+            raise self.fail(
+                where, f"must be null (greedy) or a whole number from 0 to {SEED_MAX}, got {_shown_number(value)}"
+            )
+        return value
+
     def time(self, value: Any, where: str) -> float:
+        example = "like 2024-05-01T12:00:00+00:00"
         try:
-            return from_iso(self.text(value, where))
-        except ValueError:
-            raise self.fail(where, f"must be an ISO 8601 time like 2024-05-01T12:00:00+00:00, got {value!r}") from None
+            moment = from_iso(self.text(value, where))
+        except (ValueError, OverflowError):
+            raise self.fail(where, f"must be an ISO 8601 time {example}, got {shown(repr(value))}") from None
+        if not EARLIEST_TIME <= moment <= LATEST_TIME:
+            raise self.fail(where, f"must be a time between the years 1 and 9999, got {shown(repr(value))}")
+        return moment
+
+
+def _shown_number(value: Any) -> str:
+    """A value for an error line, cut short: a 10,000-digit number must not become a 10,000-character line."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _kind(value: Any) -> str:
@@ -212,9 +242,7 @@ def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | Non
             f"{where}.finish_reason",
             f"must be one of {', '.join(r.value for r in FinishReason)}, got {json.dumps(meta['finish_reason'])}",
         ) from None
-    seed = meta["seed"]
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise check.fail(f"{where}.seed", f"must be an integer or null (greedy), got {json.dumps(seed)}")
+    seed = check.seed(meta["seed"], f"{where}.seed")
     counts = {
         key: check.count(meta[key], f"{where}.{key}")
         for key in ("prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
