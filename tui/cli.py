@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
     _model_options(parser, None)
     parser.add_argument("--new", action="store_true", help="start a new chat instead of reopening the last one")
+    parser.add_argument(
+        "--no-history", action="store_true", help="chat without opening the saved history (nothing is read or saved)"
+    )
     parser.add_argument("--version", action="version", version=f"shotglass {__version__}")
     sub_defaults = argparse.SUPPRESS
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -291,10 +294,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         engine = load_engine(args, paths)
     history = None
     try:
-        from tui.core.history.store import HistoryStore
+        from tui.core.history.store import HistoryError, HistoryStore
         from tui.engine.estimate import estimate_tokens
 
-        history = HistoryStore.for_paths(paths)
+        if not getattr(args, "no_history", False):
+            try:
+                history = HistoryStore.for_paths(paths)
+            except HistoryError as error:
+                raise HistoryError(f"{error} (start with --no-history to chat without saving)") from None
         resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
         app = ShotglassApp(
             AppSettings(
