@@ -204,10 +204,23 @@ async def test_a_failed_regenerate_leaves_no_stale_record(chat_app):
         assert record is None or record.result.text == s.state.messages[1].text
 
 
-async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(chat_app):
+async def test_a_template_without_system_role_gets_the_system_text_in_the_first_user_turn(chat_app):
+    """Mistral v0.x-style strict alternation refused any system turn (the send failed, blaming the profile)."""
     from tui.engine.chat_template import ChatTemplateFormat
 
     template = (Path(__file__).parent / "data" / "strict-alternation.jinja").read_text()
+    engine = FakeEngine(prompt_format=ChatTemplateFormat(template=template, bos_token="<s>", eos_token="</s>"))
+    engine.script("hello")
+    app = chat_app(engine, system_prompt="Be brief.")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await send_and_wait(pilot, "hi")
+        assert engine.requests[-1][0] == "<s>[INST] Be brief.\n\nhi [/INST]"
+
+
+async def test_a_template_that_refuses_the_chat_is_a_message_not_a_crash(chat_app):
+    from tui.engine.chat_template import ChatTemplateFormat
+
+    template = "{{ raise_exception('this model takes no chats today') }}"
     engine = FakeEngine(prompt_format=ChatTemplateFormat(template=template, bos_token="<s>", eos_token="</s>"))
     app = chat_app(engine, system_prompt="Be brief.")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -216,6 +229,7 @@ async def test_a_strict_chat_template_is_refused_with_a_message_not_a_crash(chat
         await send(pilot, "hi")
         await pilot.pause(0.3)
         assert engine.requests == [] and s.query_one("#input").text == "hi"  # refused, kept
+        assert "this model takes no chats today" in s.query_one("#gauge").render().plain  # said in place
         await pilot.press("f7")
         await pilot.pause(0.1)
         assert app.screen is s

@@ -104,3 +104,45 @@ def test_ask_on_a_template_model_with_a_system_prompt(shotglass_cmd, template_mo
     reply = json.loads(result.stdout)
     assert reply["prompt_format"] == "chat template (system merged into first user turn)"
     assert "<end_of_turn>" not in reply["text"]
+
+
+def test_eval_compares_turns_and_labelled_pins(shotglass_cmd, template_model: Path, cli_env, tmp_path: Path) -> None:
+    data = tmp_path / "three.jsonl"
+    lines = [
+        '{"input": "I loved every minute of it.", "output": "positive"}',
+        '{"input": "A waste of an evening.", "output": "negative"}',
+        '{"input": "Wonderful acting and a clever plot.", "output": "positive"}',
+    ]
+    data.write_text("\n".join(lines) + "\n")
+    examples = Path(__file__).parent.parent / "examples" / "sentiment.toml"
+    result = subprocess.run(
+        [*shotglass_cmd, "eval", str(data), "--examples", str(examples), "--model", str(template_model)]
+        + ["--shots", "0,2", "--render", "turns,labelled", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["results"]
+    assert [(row["render"], row["shots"]) for row in rows] == [
+        ("turns", 0),
+        ("turns", 2),
+        ("labelled", 0),
+        ("labelled", 2),
+    ]
+    assert all(row["total"] == 3 for row in rows)
+
+
+def test_eval_render_must_be_known(shotglass_cmd, model_path: Path, cli_env) -> None:
+    examples = Path(__file__).parent.parent / "examples" / "sentiment.toml"
+    data = Path(__file__).parent.parent / "examples" / "sentiment.jsonl"
+    result = subprocess.run(
+        [*shotglass_cmd, "eval", str(data), "--examples", str(examples), "--render", "turns,blocks"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["shotglass: error: --render: 'blocks' is not one of: turns, labelled"]

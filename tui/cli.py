@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", type=Path, help='JSON lines: {"input": ..., "output": ...}')
     evaluate.add_argument("--shots", default="0,1,2,4", help="shot counts to compare (default: 0,1,2,4)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--render", help="compare how a chat template model sees the pins: turns,labelled (default: the set's own)"
+    )
     _model_options(evaluate, sub_defaults)
 
     profiles = commands.add_parser("profiles", help="list, show, export and import decoding profiles")
@@ -256,17 +259,18 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return run_history(args, paths)
     if args.command == "eval":
         from tui.commands.evaluate import run_eval
-        from tui.core.fewshot.evaluation import EvalDataError, parse_shots, read_eval_data
+        from tui.core.fewshot.evaluation import EvalDataError, parse_renders, parse_shots, read_eval_data
 
         if getattr(args, "examples", None) is None:
             raise EvalDataError("eval: --examples FILE is required (the example set to take shots from)")
         examples = _example_set(args)
         shots = parse_shots(args.shots, len(examples.enabled_examples))
+        renders = parse_renders(args.render) if args.render else [None]
         items = read_eval_data(args.data)
         profile = _resolve_profile(store, args)
         engine = load_engine(args, paths)
         try:
-            return run_eval(engine, profile, examples, items, shots, as_json=args.json)
+            return run_eval(engine, profile, examples, items, shots, as_json=args.json, renders=renders)
         finally:
             engine.close()
     if args.command == "tokens":

@@ -10,6 +10,8 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from typing import TextIO
 
@@ -17,7 +19,7 @@ from tui.core.chat.fitting import PromptSettings, fit_request
 from tui.core.chat.request import sampling_params
 from tui.core.contract import Engine
 from tui.core.fewshot.evaluation import EvalItem, ShotResult, first_k, is_correct
-from tui.core.fewshot.examples import ExampleSet
+from tui.core.fewshot.examples import ExampleSet, PinRender
 from tui.core.profiles.profile import DecodingProfile
 
 EVAL_MAX_NEW_TOKENS = 32
@@ -31,8 +33,11 @@ def score_shots(
     items: list[EvalItem],
     shots: int,
     on_item=lambda: None,
+    render: PinRender | None = None,
 ) -> ShotResult:
     pins = first_k(examples, shots)
+    if render is not None:
+        pins = replace(pins, render=render)
     profile = profile.with_overrides(max_new_tokens=min(profile.max_new_tokens, EVAL_MAX_NEW_TOKENS))
     correct = prompt_tokens = 0
     started = time.perf_counter()
@@ -59,6 +64,7 @@ def score_shots(
         total=len(items),
         prompt_tokens=round(prompt_tokens / len(items)),
         seconds=time.perf_counter() - started,
+        render=render,
     )
 
 
@@ -72,7 +78,10 @@ def run_eval(
     as_json: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    renders: Sequence[PinRender | None] = (None,),
 ) -> int:
+    """``renders``: the ways of writing the pins to compare (``eval --render turns,labelled``); (None,) runs the
+    example set's own. Completion-format models see labelled pins either way, and are told so."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from rich.table import Table
@@ -88,18 +97,25 @@ def run_eval(
         transient=True,
         disable=not err.isatty(),
     ) as progress:
-        for k in shots:
-            task = progress.add_task(f"{k}-shot", total=len(items))
-            results.append(score_shots(engine, profile, examples, items, k, partial(progress.advance, task)))
+        for render in renders:
+            for k in shots:
+                label = f"{k}-shot" if render is None else f"{k}-shot {render.value}"
+                task = progress.add_task(label, total=len(items))
+                advance = partial(progress.advance, task)
+                results.append(score_shots(engine, profile, examples, items, k, advance, render))
+    if any(render is not None for render in renders) and "chat template" not in engine.info.prompt_format:
+        err.write(f"note: {engine.info.name} has no chat template; its prompt is labelled whatever --render says\n")
     engine.save_prompt_state()  # the pinned examples' prefix, for the next run over the same set
     if as_json:
         out.write(json.dumps({"results": [result.to_json() for result in results]}) + "\n")
         return 0
     table = Table(title=f"{examples.name} · {len(items)} items · profile {profile.name} · {engine.info.name}")
-    for column in ("shots", "correct/total", "accuracy", "prompt tokens/item", "seconds"):
+    compared = any(result.render is not None for result in results)
+    for column in ("render",) * compared + ("shots", "correct/total", "accuracy", "prompt tokens/item", "seconds"):
         table.add_column(column, justify="right")
     for result in results:
         table.add_row(
+            *((result.render.value if result.render else "",) if compared else ()),
             f"{result.shots}-shot",
             f"{result.correct}/{result.total}",
             f"{result.accuracy:.0%}",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tui.core.errors import UserError, shown
-from tui.core.fewshot.examples import ExampleSet
+from tui.core.fewshot.examples import ExampleSet, PinRender
 from tui.core.text_files import parse_json, read_bounded_text
 
 MAX_DATA_FILE_BYTES = 32 * 1024 * 1024
@@ -35,13 +35,23 @@ class ShotResult:
     total: int
     prompt_tokens: int
     seconds: float
+    render: PinRender | None = None
+    """How the pins were written, where ``eval --render`` compared the ways; None: the set's own."""
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
 
     def to_json(self) -> dict:
-        return {"shots": self.shots, "correct": self.correct, "total": self.total, "accuracy": round(self.accuracy, 4)}
+        row: dict[str, object] = {
+            "shots": self.shots,
+            "correct": self.correct,
+            "total": self.total,
+            "accuracy": round(self.accuracy, 4),
+        }
+        if self.render is not None:
+            row["render"] = self.render.value
+        return row
 
 
 def is_correct(reply: str, expected: str) -> bool:
@@ -91,6 +101,19 @@ def parse_shots(text: str, available: int) -> list[int]:
         if value not in shots:
             shots.append(value)
     return shots
+
+
+def parse_renders(text: str) -> list[PinRender]:
+    """``"turns,labelled"`` -> both ways of writing the pins, in that order."""
+    allowed = [choice.value for choice in PinRender]
+    renders: list[PinRender] = []
+    for part in text.split(","):
+        part = part.strip()
+        if part not in allowed:
+            raise EvalDataError(f"--render: {part!r} is not one of: {', '.join(allowed)}")
+        if PinRender(part) not in renders:
+            renders.append(PinRender(part))
+    return renders
 
 
 def first_k(examples: ExampleSet, k: int) -> ExampleSet:
