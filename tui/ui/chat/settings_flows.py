@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.core.chat.literal import unmarked
 from tui.core.errors import UserError
 from tui.core.fewshot.example_set import example_set_to_toml, read_example_set
 from tui.core.fewshot.examples import Example, ExampleSet
@@ -174,10 +175,11 @@ def show_prompt(screen: ChatScreen) -> None:
     except UserError as error:
         screen.notify(str(error), title="Prompt format", severity="error", timeout=12)
         return
-    estimate = screen.services.estimate(prompt) if screen.services.estimate is not None else None
+    shown_prompt = unmarked(prompt)  # the marks only tell the tokenizer which text is plain
+    estimate = screen.services.estimate(shown_prompt) if screen.services.estimate is not None else None
     screen.app.push_screen(
         PromptView(
-            prompt,
+            shown_prompt,
             engine.count_tokens(prompt),
             estimate,
             engine.info.name,
