@@ -111,10 +111,10 @@ def resolve_prompt_format(
 
     Never llama-cpp-python's silent Llama-2 fallback: a base model without a template (like the embedded
     Gemma 270M) would get ``[INST]`` markers it never saw in training. ``special_texts`` (the vocabulary's
-    control-token texts, read only for template models) keeps them from being forged in messages.
+    control-token texts, read on first use) keeps them from being forged in messages.
     """
     if gguf.chat_template is None:
-        return CompletionFormat()
+        return CompletionFormat(special_texts=special_texts)
     return ChatTemplateFormat(
         template=gguf.chat_template, bos_token=bos_text, eos_token=eos_text, special_texts=special_texts
     )

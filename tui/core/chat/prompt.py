@@ -8,10 +8,13 @@ prompt of turn N-1 plus its reply, which lets llama.cpp's prefix match re-evalua
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Protocol
 
 from tui.core.chat.conversation import Message, Role
+from tui.core.chat.literal import SpecialTexts
 from tui.core.fewshot.examples import Example, PinRender
 
 DEFAULT_INPUT_LABEL = "User"
@@ -68,11 +71,18 @@ class CompletionFormat:
 
     ``User: ...\\nAssistant: ...`` pairs separated by a blank line; the prompt ends with ``Assistant:``
     (no trailing space: SentencePiece models attach the space to the next word). Replies stop where the
-    model starts writing the next label.
+    model starts writing the next label. Text people wrote is marked so that a control token typed into it
+    (``<start_of_turn>`` on Gemma) stays plain text, as with chat templates.
     """
 
     input_label: str = DEFAULT_INPUT_LABEL
     output_label: str = DEFAULT_OUTPUT_LABEL
+    special_texts: Callable[[], frozenset[str]] = field(default=frozenset, compare=False, repr=False)
+    """Gives the vocabulary's control-token texts (read on first use)."""
+
+    @cached_property
+    def _special(self) -> SpecialTexts:
+        return SpecialTexts(self.special_texts())
 
     def _labels(self, parts: PromptParts) -> tuple[str, str]:
         return (parts.input_label or self.input_label, parts.output_label or self.output_label)
@@ -87,16 +97,19 @@ class CompletionFormat:
 
     def render(self, parts: PromptParts) -> str:
         input_label, output_label = self._labels(parts)
+        mark = self._special.mark
         chunks: list[str] = []
         for header in (parts.system.strip(), parts.instruction.strip()):
             if header:
-                chunks.append(f"{header}\n\n")
+                chunks.append(f"{mark(header)}\n\n")
         for example in parts.examples:
-            chunks.append(f"{input_label}: {example.input.strip()}\n{output_label}: {example.output.strip()}\n\n")
+            chunks.append(
+                f"{input_label}: {mark(example.input.strip())}\n{output_label}: {mark(example.output.strip())}\n\n"
+            )
         history = list(parts.history)
         for _index, message in enumerate(history):
             if message.role is Role.USER:
-                chunks.append(f"{input_label}: {message.text.strip()}\n")
+                chunks.append(f"{input_label}: {mark(message.text.strip())}\n")
                 chunks.append(f"{output_label}:")
             else:
                 chunks.append(f" {message.text.strip()}\n\n")
@@ -104,7 +117,7 @@ class CompletionFormat:
             # A user message without a reply (a stopped-before-first-token turn): close it off.
             chunks.append("\n\n")
         if parts.new_message is not None:
-            chunks.append(f"{input_label}: {parts.new_message.strip()}\n{output_label}:")
+            chunks.append(f"{input_label}: {mark(parts.new_message.strip())}\n{output_label}:")
         return "".join(chunks)
 
     def stop_strings(self, parts: PromptParts) -> tuple[str, ...]:
