@@ -1,24 +1,20 @@
-"""The remote engine against a real server and against small misbehaving ones, all on loopback.
+"""The remote engine against small scripted servers on loopback, one per test.
 
-The real one is llama-cpp-python's own server (its ``[server]`` extra) on the embedded model, started
-once per session on a free port: greedy replies and token counts must match the local engine exactly.
-The misbehaving ones are a few lines of ``http.server`` each, because a real server does not send
-malformed JSON or hang up mid-reply on cue. Every wait is bounded.
+The real servers (llama-cpp-python's and llama.cpp's llama-server on the embedded model) are in
+``test_remote_servers.py``. These are a few lines of ``http.server`` each, because a real server does not send
+malformed JSON, hang up mid-reply or report a stand-in template for a model with a real one on cue. Every wait
+is bounded.
 """
 
 from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -27,9 +23,8 @@ from tui.core.chat.prompt import CompletionFormat, PromptParts
 from tui.core.contract import SamplingParams, header_line
 from tui.core.errors import ModelError, UserError
 from tui.engine.estimate import estimate_tokens
-from tui.engine.remote import DEFAULT_REMOTE_CTX, RemoteEngine, RemoteStreamError
+from tui.engine.remote import RemoteEngine, RemoteStreamError
 
-SERVER_START_TIMEOUT_S = 60
 GREEDY = dict(temperature=0.0, top_k=40, top_p=0.95, min_p=0.05, repeat_penalty=1.0, seed=7)
 
 
@@ -41,11 +36,6 @@ def _free_port() -> int:
 
 def _params(max_new_tokens: int = 48, stop: tuple[str, ...] = (), **overrides) -> SamplingParams:
     return SamplingParams(max_new_tokens=max_new_tokens, stop=stop, **{**GREEDY, **overrides})
-
-
-def _question(text: str) -> tuple[str, tuple[str, ...]]:
-    parts = PromptParts(new_message=text)
-    return CompletionFormat().render(parts), CompletionFormat().stop_strings(parts)
 
 
 class _Collect:
@@ -64,173 +54,6 @@ class _Collect:
     @property
     def text(self) -> str:
         return "".join(self.pieces)
-
-
-# -- the real server -----------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def llama_server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m llama_cpp.server`` on the embedded model: what a user runs to serve a model locally."""
-    try:
-        import llama_cpp.server.app  # noqa: F401
-    except ImportError as error:
-        pytest.fail(f"llama-cpp-python's [server] extra is missing ({error}); pip install -e '.[test]'")
-    from tui.core.models.hardware import physical_cores
-
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "llama-server.log"
-    command = [
-        sys.executable,
-        "-m",
-        "tui.engine.llama_cpp_server",  # llama_cpp.server, loading as shotglass does (no crashing AMX kernels)
-        "--model",
-        str(model_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "2048",
-        "--n_threads",
-        str(physical_cores()),
-    ]
-    with log.open("w") as log_file:
-        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the llama-cpp-python server exited with {process.returncode}:\n{log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/v1/models", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"the llama-cpp-python server did not start in {SERVER_START_TIMEOUT_S} s:\n"
-                    f"{log.read_text()[-2000:]}"
-                )
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def remote(llama_server: str) -> Iterator[RemoteEngine]:
-    engine = RemoteEngine(llama_server + "/v1", n_ctx=2048)
-    yield engine
-    engine.close()
-
-
-@pytest.mark.model
-def test_detects_llama_cpp_python_server(remote: RemoteEngine, llama_server: str, model_path: Path) -> None:
-    port = llama_server.rsplit(":", 1)[1]
-    assert remote.server_kind == "llama-cpp-python"
-    assert remote.capabilities.exact_counts is True
-    assert remote.capabilities.ignored_params == ()
-    assert remote.info.backend == f"remote (127.0.0.1:{port})"
-    assert remote.info.path == str(model_path)
-    assert remote.info.n_ctx == 2048 and remote.capabilities.context_known is True
-    assert remote.prompt_format == CompletionFormat()
-    assert header_line(remote.info, remote.capabilities) == (
-        f"gemma-3-270m-q4_k_m · ctx 2,048 · remote (127.0.0.1:{port}) · completion (User/Assistant)"
-    )
-
-
-@pytest.mark.model
-def test_context_size_is_marked_as_assumed_when_the_server_does_not_say(llama_server: str) -> None:
-    engine = RemoteEngine(llama_server)
-    assert (engine.info.n_ctx, engine.capabilities.context_known) == (DEFAULT_REMOTE_CTX, False)
-    assert "ctx 2,048 (assumed; set --ctx)" in header_line(engine.info, engine.capabilities)
-
-
-@pytest.mark.model
-def test_greedy_reply_is_the_local_engines_reply(remote: RemoteEngine, engine) -> None:
-    prompt, stops = _question("What is the capital of France?")
-    local = engine.generate(prompt, _params(stop=stops), lambda *_: None, threading.Event())
-    collect = _Collect()
-    result = remote.generate(prompt, _params(stop=stops), collect, threading.Event())
-    assert result.text == local.text == collect.text
-    assert "Paris" in result.text
-    assert result.finish_reason is local.finish_reason is FinishReason.STOP_STRING
-    assert result.prompt_tokens == local.prompt_tokens
-    assert result.completion_tokens == local.completion_tokens
-    assert collect.counts == list(range(1, len(collect.counts) + 1))
-    assert result.ttft_s > 0 and result.tokens_per_s > 0
-    assert result.seed == 7 and result.tokens == ()
-
-
-@pytest.mark.model
-def test_length_limit_matches_the_local_engine(remote: RemoteEngine, engine) -> None:
-    prompt = "The three primary colours are"
-    local = engine.generate(prompt, _params(max_new_tokens=6), lambda *_: None, threading.Event())
-    result = remote.generate(prompt, _params(max_new_tokens=6), _Collect(), threading.Event())
-    assert (result.finish_reason, result.completion_tokens) == (FinishReason.LENGTH, 6)
-    assert result.text == local.text
-
-
-@pytest.mark.model
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "Hello",
-        "User: What is the capital of France?\nAssistant:",
-        "<start_of_turn>user\nHi<end_of_turn>\n",
-        "naïve café — 日本語 🍵 " * 20,
-    ],
-)
-def test_token_counts_are_exact(remote: RemoteEngine, engine, text: str) -> None:
-    assert remote.count_tokens(text) == engine.count_tokens(text)
-
-
-@pytest.mark.model
-def test_cancel_mid_stream_keeps_the_partial_reply(remote: RemoteEngine) -> None:
-    prompt = "Once upon a time, in a small village by the sea,"
-    collect = _Collect(cancel_after=3)
-    result = remote.generate(prompt, _params(max_new_tokens=200), collect, collect.cancel)
-    assert result.finish_reason is FinishReason.CANCELLED
-    assert result.text == collect.text and result.text.strip()
-    assert 3 <= result.completion_tokens < 20
-    # The server noticed the hang-up and serves the next request.
-    again = remote.generate(prompt, _params(max_new_tokens=5), _Collect(), threading.Event())
-    assert again.finish_reason is FinishReason.LENGTH and again.text.startswith(result.text)
-
-
-@pytest.mark.model
-def test_a_recount_during_a_reply_waits_instead_of_cutting_it_short(remote: RemoteEngine) -> None:
-    """llama-cpp-python's server ends a stream when another request arrives; the engine serializes."""
-    started = threading.Event()
-    counted: list[tuple[int, float]] = []
-    collect = _Collect()
-
-    def on_text(text: str, tokens: int) -> None:
-        collect(text, tokens)
-        started.set()
-
-    def recount() -> None:
-        started.wait(30)
-        counted.append((remote.count_tokens("hello world"), time.monotonic()))
-
-    counter = threading.Thread(target=recount)
-    counter.start()
-    result = remote.generate(
-        "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,", _params(max_new_tokens=40), on_text, threading.Event()
-    )
-    finished_at = time.monotonic()
-    counter.join(30)
-    assert (result.finish_reason, result.completion_tokens) == (FinishReason.LENGTH, 40)
-    assert counted[0][0] == 3 and counted[0][1] >= finished_at
 
 
 def test_down_endpoint_fails_fast_with_one_line() -> None:
@@ -508,50 +331,159 @@ def test_a_generic_server_gets_estimates_and_a_list_of_parameters_it_may_ignore(
     }
 
 
-def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
-    template = (
-        "{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
-        "{% if add_generation_prompt %}<assistant>{% endif %}"
-    )
+def _native(content: str, **extra) -> str:
+    """One event of llama-server's own ``/completion`` stream (one per token; ``stop: true`` ends it)."""
+    return "data: " + json.dumps({"content": content, "stop": False, "tokens": [1], **extra}) + "\n\n"
+
+
+def _native_final(stop_type: str, tokens_predicted: int, **extra) -> str:
+    final = {"content": "", "stop": True, "stop_type": stop_type, "tokens_predicted": tokens_predicted, **extra}
+    return "data: " + json.dumps(final) + "\n\n"
+
+
+def _llama_server(template: str, single_tokens: frozenset[str], completion: Route, n_ctx: int = 4096) -> dict:
+    """A scripted llama-server: ``/props``, ``/tokenize`` (special-token text in ``single_tokens`` is one token,
+    anything else a token per character) and a native ``/completion`` stream."""
     props = {
-        "default_generation_settings": {"n_ctx": 4096},
+        "default_generation_settings": {"n_ctx": n_ctx},
         "chat_template": template,
         "bos_token": "<s>",
         "eos_token": "</s>",
     }
-    tokenize = lambda handler, body: (
-        _json(handler, {"tokens": list(range(len(body["content"]) + 1))})
-        if body.get("add_special") is True
-        else _json(handler, {"error": "add_special expected"}, 400)
-    )
-    final = (
-        "data: "
-        + json.dumps(
-            {
-                "choices": [{"text": "", "index": 0, "finish_reason": "length"}],
-                "usage": {"prompt_tokens": 30, "completion_tokens": 2},
-                "timings": {"prompt_n": 4},
-            }
-        )
-        + "\n\n"
-    )
-    routes = {
+
+    def tokenize(handler: BaseHTTPRequestHandler, body: dict) -> None:
+        text = body["content"]
+        if body.get("add_special") is False and body.get("parse_special") is True and text in single_tokens:
+            _json(handler, {"tokens": [7]})
+        else:
+            _json(handler, {"tokens": list(range(len(text) + (body.get("add_special") is True)))})
+
+    return {
         ("GET", "/props"): lambda handler, _body: _json(handler, props),
         ("POST", "/tokenize"): tokenize,
-        ("POST", "/v1/completions"): _stream(_chunk("Hi"), _chunk(" you"), final, "data: [DONE]\n\n"),
+        ("POST", "/completion"): completion,
     }
+
+
+TAG_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|turn|>{{ m.role }}: {{ m.content }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|turn|>assistant: {% endif %}"
+)
+
+
+def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
+    final = _native_final("limit", 2, tokens_evaluated=30, timings={"prompt_n": 4})
+    routes = _llama_server(
+        TAG_TEMPLATE, frozenset({"<|turn|>"}), _stream(_native("Hi"), _native(" you"), final, "data: [DONE]\n\n")
+    )
     with _fake(routes) as server:
         engine = RemoteEngine(server.url + "/v1/")
         prompt = engine.prompt_format.render(PromptParts(new_message="Hello"))
-        result = engine.generate(prompt, _params(max_new_tokens=2), _Collect(), threading.Event())
-        sent = server.requests[-1][2]
-        assert engine.count_tokens(prompt) == len("<user>Hello\n<assistant>") + 1
+        result = engine.generate(prompt, _params(max_new_tokens=2, stop=("\n<|turn|>",)), _Collect(), threading.Event())
+        sent = server.requests[-1]
+        assert engine.count_tokens(prompt) == len("<|turn|>user: Hello\n<|turn|>assistant: ") + 1
     assert engine.server_kind == "llama-server" and engine.capabilities.exact_counts is True
     assert engine.info.n_ctx == 4096 and engine.format_source == "the server's chat template"
-    assert prompt == "<s><user>Hello\n<assistant>"
-    assert sent["prompt"] == "<user>Hello\n<assistant>"  # the server adds BOS itself
-    assert (result.finish_reason, result.completion_tokens) == (FinishReason.LENGTH, 2)
+    assert engine.facts.template_stand_in is False
+    assert prompt == "<s><|turn|>user: Hello\n<|turn|>assistant: "
+    assert sent[1] == "/completion"
+    body = sent[2]
+    assert body["prompt"] == "<|turn|>user: Hello\n<|turn|>assistant: "  # the server adds BOS itself
+    assert (body["n_predict"], body["stop"], body["stream"]) == (2, ["\n<|turn|>"], True)
+    assert "prompt" not in body["response_fields"]  # else the final event echoes the whole prompt
+    assert (result.text, result.finish_reason, result.completion_tokens) == ("Hi you", FinishReason.LENGTH, 2)
     assert (result.prompt_tokens, result.evaluated_prompt_tokens) == (30, 4)
+
+
+def test_a_stand_in_template_is_not_used_for_a_model_without_one() -> None:
+    """llama-server reports ChatML for a model with no template; its markers are not tokens of the model."""
+    chatml = (
+        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'"
+        " + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+    )
+    with _fake(_llama_server(chatml, frozenset({"<start_of_turn>"}), _stream())) as server:
+        engine = RemoteEngine(server.url)
+        asked = [body["content"] for _method, path, body in server.requests if path == "/tokenize"]
+    assert engine.facts.template_stand_in is True
+    assert engine.prompt_format == CompletionFormat()
+    assert engine.format_source == "the model has no chat template (the server's fallback is not used)"
+    assert header_line(engine.info, engine.capabilities).endswith("· completion (User/Assistant)")
+    assert asked[-2:] == ["<|im_start|>", "<|im_end|>"]
+    with _fake(_llama_server(chatml, frozenset({"<|im_start|>"}), _stream())) as server:
+        engine = RemoteEngine(server.url)  # a ChatML model (Qwen): its own template
+    assert engine.facts.template_stand_in is False and engine.format_source == "the server's chat template"
+
+
+def test_remote_template_markers_and_judgement() -> None:
+    from tui.engine.remote_template import MAX_MARKERS, is_stand_in, template_markers
+
+    gemma = "{{ bos_token }}<start_of_turn>user\n{{ m }}<end_of_turn>\n<start_of_turn>model\n"
+    assert template_markers(gemma) == ("<start_of_turn>", "<end_of_turn>")
+    assert template_markers("<｜User｜>{{ m }}<｜Assistant｜></s>") == ("<｜User｜>", "<｜Assistant｜>", "</s>")
+    assert template_markers("### Instruction:\n{{ m }}\n### Response:\n") == ()
+    assert len(template_markers("".join(f"<|m{n}|>" for n in range(20)))) == MAX_MARKERS
+    assert is_stand_in(gemma, lambda marker: 3) is True
+    assert is_stand_in(gemma, lambda marker: 1 if marker == "<end_of_turn>" else 4) is False
+    assert is_stand_in(gemma, lambda marker: None) is False  # the server cannot say: trusted
+    assert is_stand_in("### Instruction:\n{{ m }}", lambda marker: 3) is False  # nothing to judge by
+
+
+@pytest.mark.parametrize(
+    ("events", "text", "finish", "completion"),
+    [
+        # the server cut a stop string: text held back here (a stop might have started) is still reply text
+        (
+            [_native(" Paris"), _native("."), _native("\n"), _native(""), _native_final("word", 5)],
+            " Paris.\n",
+            FinishReason.STOP_STRING,
+            5,
+        ),
+        # end of sequence: llama-server counts the EOS token, the reply does not
+        (
+            [_native(" Paris"), _native("."), _native(""), _native_final("eos", 3)],
+            " Paris.",
+            FinishReason.END_OF_SEQUENCE,
+            2,
+        ),
+        # a stop the server missed is still matched here
+        (
+            [_native(" Paris"), _native("\nUser:"), _native(" more"), _native_final("limit", 3)],
+            " Paris",
+            FinishReason.STOP_STRING,
+            2,
+        ),
+    ],
+    ids=["stop-string-cut-by-the-server", "end-of-sequence", "stop-string-matched-here"],
+)
+def test_native_stream_finish_reasons_and_counts(events, text, finish, completion) -> None:
+    routes = _llama_server(TAG_TEMPLATE, frozenset({"<|turn|>"}), _stream(*events))
+    with _fake(routes) as server:
+        collect = _Collect()
+        result = RemoteEngine(server.url).generate("Q", _params(stop=("\nUser:",)), collect, threading.Event())
+    assert (result.text, collect.text, result.finish_reason, result.completion_tokens) == (
+        text,
+        text,
+        finish,
+        completion,
+    )
+    assert collect.counts == sorted(collect.counts) and all(count <= completion for count in collect.counts)
+
+
+def test_marks_never_reach_a_server() -> None:
+    from tui.core.chat.literal import CLOSE, OPEN
+
+    marked = f"User: what is {OPEN}<|turn|>{CLOSE}?\nAssistant:"
+    routes = _llama_server(TAG_TEMPLATE, frozenset({"<|turn|>"}), _stream(_native("ok"), _native_final("eos", 2)))
+    with _fake(routes) as server:
+        engine = RemoteEngine(server.url, prompt_format=CompletionFormat())
+        assert engine.count_tokens(marked) == len("User: what is <|turn|>?\nAssistant:") + 1
+        engine.generate(marked, _params(), _Collect(), threading.Event())
+        sent = [body for _method, _path, body in server.requests[-3:]]
+    assert all(
+        OPEN not in json.dumps(body, ensure_ascii=False) and CLOSE not in json.dumps(body, ensure_ascii=False)
+        for body in sent
+    )
+    assert sent[-1]["prompt"] == "User: what is <|turn|>?\nAssistant:"
 
 
 def test_vllm_dialect_context_and_parameter_names() -> None:

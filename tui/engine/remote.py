@@ -5,10 +5,13 @@ rendered here by the same ``PromptFormat`` the local engine uses, so the gauge c
 server evaluates, a base model still gets labelled few-shot pairs, rendering stays append-only (the
 server's prefix cache stays warm), and ``ask``/``eval`` keep their contract.
 
-Why stop strings are matched here, not sent as ``stop``: servers report both end-of-sequence and a stop
-string as ``finish_reason: "stop"`` and cut the stop text, so the reply's reason would be lost. The same
-``StopScanner`` as the local engine holds text back and the stream is closed at the match, which gives
-the same text and reason as a local reply.
+Stop strings (the format's and the profile's) go to the server as ``stop``, so it stops there itself, and the
+same ``StopScanner`` as the local engine also runs here (a server that ignores ``stop`` is cut at the match).
+Through the OpenAI API a server reports both end-of-sequence and a stop string as ``finish_reason: "stop"``
+and cuts the stop text, so the reason would be lost: llama-server is therefore asked through its own
+``/completion`` stream, which says which (``stop_type``) and counts tokens, not chunks; other servers get
+``/v1/completions`` and their stop strings are matched here only, the stream closed at the match, which
+keeps the reason exact there too.
 
 Cancel closes the connection between events (a watcher thread also shuts the socket while the server is
 still evaluating the prompt); servers stop generating when the client goes away. The server is not
@@ -24,6 +27,7 @@ import time
 from pathlib import PurePosixPath
 
 from tui.core.chat.conversation import FinishReason
+from tui.core.chat.literal import unmarked
 from tui.core.chat.prompt import CompletionFormat, PromptFormat
 from tui.core.chat.stops import StopScanner
 from tui.core.contract import EngineCapabilities, GenerationResult, ModelInfo, SamplingParams, TextCallback
@@ -32,11 +36,22 @@ from tui.core.inspector.scores import PositionScores
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine.estimate import estimate_tokens
 from tui.engine.remote_http import Endpoint, open_request, request_json, transport_error
-from tui.engine.remote_probe import LLAMA_CPP_PYTHON, VLLM, ServerFacts, probe, token_list
+from tui.engine.remote_probe import LLAMA_CPP_PYTHON, LLAMA_SERVER, VLLM, ServerFacts, probe, token_list
 from tui.engine.remote_stream import Deadlines, ReplyStream, positive
 
 DEFAULT_REMOTE_CTX = 2048
-"""Used when the server does not say (llama-cpp-python's server): its own default, the smallest usual one."""
+"""Used when the server does not say (llama-cpp-python's server exposes no context size): its own default,
+the smallest usual one; the header marks it as assumed and ``--ctx`` overrides it."""
+NATIVE_FINAL_FIELDS = (
+    "content",
+    "stop",
+    "stop_type",
+    "stopping_word",
+    "tokens_predicted",
+    "tokens_evaluated",
+    "timings",
+)
+"""What llama-server's final ``/completion`` event carries: without this list it also echoes the whole prompt."""
 
 
 class RemoteStreamError(ModelError):
@@ -118,6 +133,8 @@ class RemoteEngine:
         else a labelled completion transcript: never a guess the user cannot see."""
         if given is not None:
             return given, "given"
+        if self.facts.template_stand_in:
+            return CompletionFormat(), "the model has no chat template (the server's fallback is not used)"
         if self.facts.chat_template is not None:
             from tui.engine.chat_template import ChatTemplateFormat
 
@@ -147,7 +164,10 @@ class RemoteEngine:
     # -- tokens ------------------------------------------------------------------------------------
 
     def _wire_prompt(self, text: str) -> str:
-        """Servers add BOS themselves; a chat template that writes ``{{ bos_token }}`` would double it."""
+        """The text the server evaluates: without the plain-text marks (``core/chat/literal``: no server can
+        be told about spans), and without a leading BOS (servers add it; a chat template that writes
+        ``{{ bos_token }}`` would double it). Counting goes through here too, so the gauge counts this text."""
+        text = unmarked(text)
         bos = self.prompt_format.bos_token
         return text[len(bos) :] if bos and text.startswith(bos) else text
 
@@ -179,7 +199,26 @@ class RemoteEngine:
 
     # -- generation --------------------------------------------------------------------------------
 
+    @property
+    def _native(self) -> bool:
+        return self.server_kind == LLAMA_SERVER
+
     def _request_body(self, prompt: str, params: SamplingParams) -> dict:
+        if self._native:
+            return {
+                "prompt": prompt,
+                "n_predict": params.max_new_tokens,
+                "temperature": params.temperature,
+                "top_k": params.top_k,
+                "top_p": params.top_p,
+                "min_p": params.min_p,
+                "repeat_penalty": params.repeat_penalty,
+                "seed": params.seed,
+                "stop": list(params.stop),
+                "stream": True,
+                "cache_prompt": True,
+                "response_fields": list(NATIVE_FINAL_FIELDS),
+            }
         body = {
             "model": self.model,
             "prompt": prompt,
@@ -217,7 +256,9 @@ class RemoteEngine:
             if self._closed:
                 raise ModelError("the remote engine was closed")
             prompt_tokens = self.count_tokens(prompt)
-            if self.capabilities.exact_counts and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
+            # An assumed context is no reason to refuse: the server knows its own and answers in one line.
+            known = self.capabilities.exact_counts and self.capabilities.context_known
+            if known and prompt_tokens + params.max_new_tokens > self.info.n_ctx:
                 raise ModelError(
                     f"prompt of {prompt_tokens} tokens plus {params.max_new_tokens} new tokens exceeds "
                     f"the context of {self.info.n_ctx}"
@@ -238,7 +279,7 @@ class RemoteEngine:
                 exchange = open_request(
                     self.endpoint,
                     "POST",
-                    "/v1/completions",
+                    "/completion" if self._native else "/v1/completions",
                     body,
                     timeout_s=self._timeout_s,
                     # the watchdog keeps the deadlines; the socket's own timeout only backs it up
@@ -275,8 +316,10 @@ class RemoteEngine:
     ) -> GenerationResult:
         if cancel.is_set():
             finish = FinishReason.CANCELLED
-        elif stream.scanner.stopped:
+        elif stream.scanner.stopped or (stream.error is None and stream.stop_type == "word"):
             finish = FinishReason.STOP_STRING
+        elif stream.error is None and stream.stop_type == "eos":
+            finish = FinishReason.END_OF_SEQUENCE
         elif stream.error is None and stream.length_reached:
             finish = FinishReason.LENGTH  # max_new_tokens counted here, whatever the server did after it
         elif stream.error is None and stream.server_finish == "length":
@@ -285,7 +328,7 @@ class RemoteEngine:
             finish = FinishReason.LENGTH if stream.completion >= params.max_new_tokens else FinishReason.END_OF_SEQUENCE
         else:
             finish = None
-        if finish is not FinishReason.STOP_STRING:
+        if not stream.scanner.stopped:  # a stop the server cut: what is held back here is reply text
             tail = stream.scanner.flush()
             if tail:
                 stream.on_text(tail, stream.completion)
@@ -303,7 +346,7 @@ class RemoteEngine:
             )
         completion = stream.completion
         usage = stream.usage
-        if finish is not FinishReason.CANCELLED and finish is not FinishReason.STOP_STRING:
+        if finish is not FinishReason.CANCELLED and not stream.scanner.stopped:
             completion = min(positive(usage.get("completion_tokens")) or completion, params.max_new_tokens)
         prompt_tokens = positive(usage.get("prompt_tokens")) or prompt_tokens
         evaluated = positive(stream.timings.get("prompt_n")) or prompt_tokens

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui.core.errors import ModelError
 from tui.engine.remote_http import Endpoint, HttpStatusError, MalformedJsonError, request_json
+from tui.engine.remote_template import is_stand_in
 
 LLAMA_SERVER = "llama-server"
 LLAMA_CPP_PYTHON = "llama-cpp-python"
@@ -54,6 +55,8 @@ class ServerFacts:
     chat_template: str | None = None
     bos_token: str = ""
     eos_token: str = ""
+    template_stand_in: bool = False
+    """The reported template is the server's fallback, not the model's (see ``remote_template``)."""
 
     @property
     def unsupported_params(self) -> tuple[str, ...]:
@@ -99,7 +102,7 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
     elif "max_model_len" in entry:
         kind = VLLM
     facts: dict[str, Any] = {
-        "n_ctx": _int(entry.get("max_model_len")),
+        "n_ctx": _int(entry.get("max_model_len")) or _int(meta.get("n_ctx")),
         "n_ctx_train": _int(meta.get("n_ctx_train")),
         "size_bytes": _int(meta.get("size")),
         "parameters": _int(meta.get("n_params")),
@@ -110,6 +113,10 @@ def probe(endpoint: Endpoint, model: str | None, *, timeout_s: float, api_key: s
         facts["n_ctx"] = _int(settings.get("n_ctx")) or _int(props.get("n_ctx")) or facts["n_ctx"]
         template = props.get("chat_template")
         facts["chat_template"] = template if isinstance(template, str) and template.strip() else None
+        if facts["chat_template"] is not None and tokenizer is not None and tokenizer.name == LLAMA_SERVER:
+            facts["template_stand_in"] = is_stand_in(
+                facts["chat_template"], lambda marker: _special_count(endpoint, marker, timeout_s, api_key)
+            )
         facts["bos_token"] = str(props.get("bos_token") or "")
         facts["eos_token"] = str(props.get("eos_token") or "")
     return ServerFacts(kind=kind, model=model, models=tuple(by_id), tokenizer=tokenizer, **facts)
@@ -126,6 +133,13 @@ def _detect_tokenizer(
         if token_list(answer) is not None:
             return dialect
     return None
+
+
+def _special_count(endpoint: Endpoint, text: str, timeout_s: float, api_key: str | None) -> int | None:
+    """How many tokens llama-server makes of ``text`` read as special-token text, with no BOS added."""
+    body = {"content": text, "add_special": False, "parse_special": True}
+    tokens = token_list(_optional_json(endpoint, "POST", "/tokenize", body, timeout_s, api_key))
+    return None if tokens is None else len(tokens)
 
 
 def token_list(answer: Any) -> list[int] | None:

@@ -69,8 +69,13 @@ class ReplyStream:
         """``max_new_tokens`` chunks of text arrived, or the text budget ran out: the reply is ``length``."""
         self.overflowed = False
         """The server sent text past that (it ignores ``max_tokens``): reading stopped there."""
+        self.stop_type: str | None = None
+        """Why llama-server ended the reply (``eos``, ``word``: a stop string it cut, ``limit``), from its
+        native stream; ``None`` where the server only says ``stop`` or ``length``."""
         self.usage: dict = {}
         self.timings: dict = {}
+        self._pending = 0
+        """Native-stream tokens whose text the server is holding back (a stop string may be starting)."""
         self.error: ModelError | None = None
         self._text_left = TEXT_BASE + max_tokens * TEXT_PER_TOKEN
         self._watchdog: Watchdog | None = None
@@ -150,6 +155,9 @@ class ReplyStream:
             self.usage = payload["usage"]
         if isinstance(payload.get("timings"), dict):
             self.timings = payload["timings"]
+        if "choices" not in payload and "content" in payload:
+            self._native(payload)
+            return
         choices = payload.get("choices")
         if not isinstance(choices, list) or not choices:
             return
@@ -160,7 +168,36 @@ class ReplyStream:
         if isinstance(choice.get("finish_reason"), str):
             self.server_finish = choice["finish_reason"]
 
-    def _text(self, text: str) -> None:
+    def _native(self, payload: dict) -> None:
+        """llama-server's own ``/completion`` stream: one event per token (its text may be empty while a stop
+        string might be starting), then a final event with ``stop: true``, why it stopped and the counts."""
+        content = payload.get("content")
+        content = content if isinstance(content, str) else ""
+        if payload.get("stop") is not True:
+            self._pending += 1
+            if content:
+                self._text(content, tokens=self._pending)
+                self._pending = 0
+            else:
+                if self.first_at is None:
+                    self.first_at = time.perf_counter()
+                if self.completion + self._pending >= self.max_tokens:
+                    self.length_reached = True
+                self._progress()
+            return
+        if content:  # not sent when streaming; kept if a server does
+            self._text(content, tokens=0)
+        stop_type = payload.get("stop_type")
+        self.stop_type = stop_type if stop_type in ("eos", "word", "limit") else None
+        self.server_finish = "length" if stop_type == "limit" else "stop"
+        if isinstance(payload.get("timings"), dict):
+            self.timings = payload["timings"]
+        predicted = positive(payload.get("tokens_predicted"))
+        if predicted is not None and stop_type == "eos":
+            predicted -= 1  # the end-of-sequence token is counted there; it is not part of the reply
+        self.usage = {"prompt_tokens": payload.get("tokens_evaluated"), "completion_tokens": predicted}
+
+    def _text(self, text: str, tokens: int = 1) -> None:
         if self.length_reached:
             self.overflowed = True  # past max_new_tokens: a server that ignores max_tokens; dropped
             return
@@ -170,7 +207,7 @@ class ReplyStream:
         self._text_left -= len(text)
         if self.first_at is None:
             self.first_at = time.perf_counter()
-        self.completion += 1
+        self.completion += tokens
         self.on_text(self.scanner.feed(text), self.completion)
         if self.completion >= self.max_tokens:
             self.length_reached = True
