@@ -57,7 +57,8 @@ async def test_the_reply_is_written_while_it_streams(chat_app, history, monkeypa
         screen = pilot.app.screen
         await send(pilot, "count")
         await wait_streamed(pilot, "one")
-        conversation = screen.state.conversation_id
+        await wait_for(pilot, lambda: history.writer.wait_idle(0) and screen.state.conversation_id is not None)
+        conversation = screen.state.conversation_id  # written off the UI thread, so waited for
         stored = history.active_messages(conversation)
         assert [m.role for m in stored] == [Role.USER, Role.ASSISTANT]
         assert stored[0].text == "count"  # committed before generation

@@ -330,7 +330,8 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     finally:
         engine.close()
         if history is not None:
-            history.close()
+            for line in history.close():  # writes given up after the screen was gone: said here instead
+                print(f"shotglass: history: {line}", file=sys.stderr)
     return code or 0
 
 

@@ -89,7 +89,8 @@ class ShotglassApp(App[None]):
                 settings.history,
                 lambda: self.engine.info.path,
                 lambda: (state.system_prompt, state.pins, state.profile.name),
-                self._history_error,
+                lambda text: self.call_later(self._history_error, text),  # from the history writer's thread
+                writer=settings.history.writer,  # the UI thread never waits for SQLite
             )
         state = ChatState(settings.profile, settings.system_prompt, settings.pins, journal)
         resume_id = None

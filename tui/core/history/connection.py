@@ -13,8 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tui.core.history.model import HistoryError
+from tui.core.history.model import HistoryBusy, HistoryError
 from tui.core.history.schema import open_database
+
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 
 
 class HistoryConnection:
@@ -33,7 +35,8 @@ class HistoryConnection:
             self.db.close()
 
     def _failure(self, error: sqlite3.DatabaseError) -> HistoryError:
-        return HistoryError(f"history database {self.path}: {error}")
+        busy = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF in _BUSY_CODES
+        return (HistoryBusy if busy else HistoryError)(f"history database {self.path}: {error}")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:

@@ -24,6 +24,10 @@ class HistoryError(UserError):
     """The history database or a conversation file cannot be used as asked; the message says why."""
 
 
+class HistoryBusy(HistoryError):
+    """Another connection held the database past the busy timeout: the same write may well succeed later."""
+
+
 @dataclass(frozen=True)
 class ConversationSummary:
     """One line of the conversation list: enough to draw it without loading any message."""

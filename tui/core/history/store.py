@@ -44,6 +44,7 @@ from tui.core.history.rows import (
 )
 from tui.core.history.search import search_active
 from tui.core.history.transfer import default_title, parse_conversation, read_json_file, to_json, to_markdown
+from tui.core.history.writer import HistoryWriter
 from tui.core.paths import AppPaths
 
 __all__ = [
@@ -78,13 +79,18 @@ class HistoryStore:
         self.path = path
         self._connection = HistoryConnection(path)
         self.notice = self._connection.notice
+        self.writer = HistoryWriter()
+        """Where the chat queues its writes (``HistoryJournal``), so the UI thread never waits for SQLite."""
 
     @classmethod
     def for_paths(cls, paths: AppPaths) -> "HistoryStore":
         return cls(history_path(paths))
 
-    def close(self) -> None:
+    def close(self) -> list[str]:
+        """Finish the queued writes, then close; returns one line per write that could not be saved."""
+        unsaved = self.writer.close()
         self._connection.close()
+        return unsaved
 
     def __enter__(self) -> "HistoryStore":
         return self
