@@ -5,7 +5,7 @@ Regenerate after an intended visual change with ``pytest tests/test_snapshots.py
 
 from __future__ import annotations
 
-from ui_helpers import make_app
+from ui_helpers import InspectableFake, make_app
 
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
@@ -21,8 +21,10 @@ def _fixed_seed_app(store: ProfileStore) -> ShotglassApp:
         DecodingProfile(name="greedy-factual", description="fixed seed for snapshots", temperature=0.0, seed=42),
         force=True,
     )
-    engine = FakeEngine(n_ctx=4096).script(REPLY)
-    return make_app(store, engine)
+    # What a local model offers (re-scoring for F8, models to switch to for F10): the footer shows only
+    # the keys the engine in use can serve.
+    engine = InspectableFake(n_ctx=4096).script(REPLY)
+    return make_app(store, engine, load_model=lambda path, layers: FakeEngine(), scan_models=lambda: [])
 
 
 async def _steady(pilot) -> None:

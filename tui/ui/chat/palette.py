@@ -18,7 +18,9 @@ class ChatCommands(Provider):
     def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         screen: ChatScreen = self.screen  # type: ignore[assignment]  # only registered on ChatScreen
         entries: list[tuple[str, str, Callable[[], object]]] = [
-            (action.title, action.help, partial(screen.run_action, action.action)) for action in palette_actions()
+            (action.title, action.help, partial(screen.run_action, action.action))
+            for action in palette_actions()
+            if screen.check_action(action.action, ()) is not False  # what the footer hides, the palette does too
         ]
         for name in screen.profile_names:
             entries.append(

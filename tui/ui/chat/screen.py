@@ -110,6 +110,16 @@ class ChatScreen(Screen[None]):
     def show_engine(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info, self.engine.capabilities)
         self.query_one(ContextGauge).estimated = not self.engine.capabilities.exact_counts
+        self.refresh_bindings()  # the footer follows what this engine can do (check_action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers no key that would only refuse: F8 where the engine cannot re-score (a remote
+        server), F10 where there is nothing to switch to (a remote endpoint)."""
+        if action == "inspect" and not self.engine.capabilities.rescoring:
+            return False
+        if action == "pick_model" and not self.models.available:
+            return False
+        return True
 
     async def show_settings(self) -> None:
         """Profile bar, pins panel and gauge after the profile, pins or system prompt changed."""
