@@ -47,7 +47,7 @@ def test_list_show_and_search(isolated_dirs: AppPaths) -> None:
     code, out, _ = _run(isolated_dirs, "show", str(first))
     assert out.startswith("# Where do penguins live?") and "### User" in out
     code, out, _ = _run(isolated_dirs, "search", "penguin")
-    assert code == 0 and "[user] Where do **penguins** live?" in out
+    assert code == 0 and "[user] Where do penguins live?" in out  # plain text when not a terminal
     assert "no messages match 'walrus'" in _run(isolated_dirs, "search", "walrus")[1]
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from tui.core.profiles.profile import DecodingProfile
 
-FIELDS = {item.name for item in fields(DecodingProfile)} - {"name", "description"}
+FIELDS = {item.name for item in fields(DecodingProfile)} - {"name", "description", "template_kwargs"}
+"""The sampling fields other tools' presets can set (template variables are shotglass's own)."""
 _INT_FIELDS = {"max_new_tokens", "top_k", "seed"}
 DEFAULTS = DecodingProfile(name="defaults")
 REPEAT_WINDOW = 64
