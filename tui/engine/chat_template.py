@@ -10,8 +10,8 @@ conversations:
   a reply and read what follows the reply. It is sent as a stop (engines turn a stop that is one control token
   into a token stop, since control tokens never appear in the text).
 
-Text people wrote (messages, the system prompt, pins) is marked so that engines tokenize any special-token
-text in it as plain text (``tui/core/chat/literal.py``); the template's own markers stay special.
+Message text (and the system prompt and pins) is marked so that engines tokenize any special-token text in
+it as plain text (``tui/core/chat/literal.py``); the template's own markers stay special.
 """
 
 from __future__ import annotations
@@ -148,8 +148,7 @@ class ChatTemplateFormat:
     # -- rendering -----------------------------------------------------------------------------------
 
     def _message(self, turn: ChatTurn) -> dict[str, Any]:
-        content = self._special.mark(turn.content) if turn.authored else turn.content
-        return {"role": turn.role, "content": content}
+        return {"role": turn.role, "content": self._special.mark(turn.content)}
 
     def render(self, parts: PromptParts) -> str:
         messages = [self._message(turn) for turn in chat_turns(parts, merge_system=self.merges_system)]

@@ -8,9 +8,9 @@ Two choices a template model needs and a completion transcript does not:
   one labelled block (``Review: …`` / ``Sentiment: …`` pairs) inside the first user message, which ends with the
   user's message under the input label. On a base model labelled pairs scored about twice as well.
 
-Each turn says whether a person wrote its text (``authored``): that text is tokenized as plain text, so typing
-a template's control marker cannot forge a turn (``tui/core/chat/literal.py``). Replies the model generated
-are not authored: they go back exactly as the model produced them.
+Every turn's text is tokenized as plain text (``tui/core/chat/literal.py``): typing a template's control
+marker cannot forge a turn, and a reply in which the model wrote ``<end_of_turn>`` out of ordinary tokens goes
+back as those tokens (the engines never show a control token as text, so a reply can contain none).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ LABELLED_OUTPUT = "Output"
 class ChatTurn:
     role: str
     content: str
-    authored: bool = True
 
 
 def _labels(parts: PromptParts) -> tuple[str, str]:
@@ -69,7 +68,7 @@ def chat_turns(parts: PromptParts, merge_system: bool = False) -> list[ChatTurn]
             text = f"{labelled_block(parts)}\n\n{_labelled_message(parts, text)}"
         if is_user:
             first_user = False
-        turns.append(ChatTurn("user" if is_user else "assistant", text, authored=is_user))
+        turns.append(ChatTurn("user" if is_user else "assistant", text))
     if labelled and first_user:
         # No user message yet (the gauge counting the pins alone): the block is the first user turn.
         turns.insert(0, ChatTurn("user", labelled_block(parts)))

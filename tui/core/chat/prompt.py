@@ -71,7 +71,7 @@ class CompletionFormat:
 
     ``User: ...\\nAssistant: ...`` pairs separated by a blank line; the prompt ends with ``Assistant:``
     (no trailing space: SentencePiece models attach the space to the next word). Replies stop where the
-    model starts writing the next label. Text people wrote is marked so that a control token typed into it
+    model starts writing the next label. Message text is marked so that a control token typed into it
     (``<start_of_turn>`` on Gemma) stays plain text, as with chat templates.
     """
 
@@ -112,7 +112,7 @@ class CompletionFormat:
                 chunks.append(f"{input_label}: {mark(message.text.strip())}\n")
                 chunks.append(f"{output_label}:")
             else:
-                chunks.append(f" {message.text.strip()}\n\n")
+                chunks.append(f" {mark(message.text.strip())}\n\n")
         if history and history[-1].role is Role.USER:
             # A user message without a reply (a stopped-before-first-token turn): close it off.
             chunks.append("\n\n")

@@ -83,8 +83,10 @@ class GaugeMeter:
         if message.engine is not engine:
             return
         self._cache = message.cache
+        if self._stream_base is not None:
+            return  # the gauge shows the request being answered; a draft typed meanwhile is counted after it
         self._gauge.problem = message.problem
-        if self._stream_base is None and message.counts is not None:
+        if message.counts is not None:
             self._gauge.counts = message.counts
 
     # -- while a reply streams ------------------------------------------------------------------------
