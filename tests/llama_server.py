@@ -103,6 +103,7 @@ def _build(target: Path, say: Say) -> None:
     partial = target.with_suffix(".partial")
     shutil.copy2(built, partial)
     os.replace(partial, target)
+    shutil.rmtree(build_dir, ignore_errors=True)  # a static binary: the objects are not needed again
     say(f"llama-server built in {time.monotonic() - start:.0f} s: {target}")
 
 
@@ -137,7 +138,11 @@ class ServerOptions:
 
 
 def llama_server_command(binary: Path, options: ServerOptions) -> list[str]:
-    """One slot (so ``/props`` reports the whole context), the model's own tokenizer, loopback only."""
+    """One slot (so ``/props`` reports the whole context), loopback only, and the numerics of the local engine
+    (llama-cpp-python's defaults): no flash attention, batches of 512, a full-size sliding-window cache.
+    With llama-server's own defaults (flash attention on the CPU, batches of 2,048, a window-sized SWA cache) a
+    greedy reply flipped at a near-tie ("red, yellow and blue" for the local "red, blue and yellow"): a
+    different computation, not a different prompt, so the parity tests compare like with like."""
     from tui.engine.load_options import use_cpu_extra_buffers
 
     command = [
@@ -154,8 +159,14 @@ def llama_server_command(binary: Path, options: ServerOptions) -> list[str]:
         str(options.n_threads),
         "--parallel",
         "1",
+        "--flash-attn",
+        "off",
+        "--batch-size",
+        "512",
+        "--ubatch-size",
+        "512",
+        "--swa-full",
         "--no-webui",
-        "--log-disable",
     ]
     if not use_cpu_extra_buffers():
         command.append("--no-repack")  # no AMX or repacked kernels: what the local engine uses here
