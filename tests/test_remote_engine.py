@@ -555,3 +555,18 @@ def test_the_api_key_comes_from_the_flag_or_the_environment(monkeypatch: pytest.
         load_engine(args, AppPaths.default()).close()
         monkeypatch.setenv("OPENAI_API_KEY", "wrong")
         load_engine(argparse.Namespace(**{**vars(args), "api_key": "sekrit"}), AppPaths.default()).close()
+
+
+def test_an_assumed_context_does_not_refuse_a_long_prompt_the_server_may_take() -> None:
+    """llama-cpp-python's server does not say its context: 2,048 is assumed, and the server has the last word."""
+    tokenize = lambda handler, body: _json(handler, {"tokens": list(range(3000))})
+    finish = _stream(_chunk("ok"), _chunk("", "length"), "data: [DONE]\n\n")
+    routes = {("POST", "/extras/tokenize"): tokenize, ("POST", "/v1/completions"): finish}
+    with _fake(routes) as server:
+        engine = RemoteEngine(server.url)
+        assert (engine.server_kind, engine.capabilities.context_known) == ("llama-cpp-python", False)
+        result = engine.generate("a long prompt", _params(max_new_tokens=1), _Collect(), threading.Event())
+        assert (result.prompt_tokens, result.finish_reason) == (3000, FinishReason.LENGTH)
+        known = RemoteEngine(server.url, n_ctx=2048)  # --ctx says 2,048: then it is refused here, in one line
+        with pytest.raises(ModelError, match="prompt of 3000 tokens plus 1 new tokens exceeds the context of 2048"):
+            known.generate("a long prompt", _params(max_new_tokens=1), _Collect(), threading.Event())

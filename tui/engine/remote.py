@@ -5,13 +5,13 @@ rendered here by the same ``PromptFormat`` the local engine uses, so the gauge c
 server evaluates, a base model still gets labelled few-shot pairs, rendering stays append-only (the
 server's prefix cache stays warm), and ``ask``/``eval`` keep their contract.
 
-Stop strings (the format's and the profile's) go to the server as ``stop``, so it stops there itself, and the
-same ``StopScanner`` as the local engine also runs here (a server that ignores ``stop`` is cut at the match).
-Through the OpenAI API a server reports both end-of-sequence and a stop string as ``finish_reason: "stop"``
-and cuts the stop text, so the reason would be lost: llama-server is therefore asked through its own
-``/completion`` stream, which says which (``stop_type``) and counts tokens, not chunks; other servers get
-``/v1/completions`` and their stop strings are matched here only, the stream closed at the match, which
-keeps the reason exact there too.
+Stop strings (the format's and the profile's) are sent where the server can say which one ended a reply:
+llama-server can, through its own ``/completion`` stream (``stop_type``; it also counts tokens, not chunks),
+so it stops there itself. Through the OpenAI API a server reports end-of-sequence and a stop string alike as
+``finish_reason: "stop"`` and cuts the stop text, so the reason would be lost: there (llama-cpp-python's
+server and the rest) stops are matched here only and the stream is closed at the match. Either way the same
+``StopScanner`` as the local engine runs here, so a server that ignores ``stop`` is still cut at the match.
+The rendered prompt goes to ``/completion`` the same way, so what is said above of ``/v1/completions`` holds.
 
 Cancel closes the connection between events (a watcher thread also shuts the socket while the server is
 still evaluating the prompt); servers stop generating when the client goes away. The server is not
