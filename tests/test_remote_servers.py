@@ -290,3 +290,55 @@ def test_greedy_ask_over_the_endpoint_is_local_ask(
     keys = ("text", "finish_reason", "prompt_tokens", "completion_tokens", "prompt_format", "seed", "profile")
     assert {key: remote[key] for key in keys} == {key: local[key] for key in keys}
     assert remote["text"] and remote["prompt_format"] == "completion (User/Assistant)"
+
+
+@pytest.fixture(scope="module")
+def template_server(
+    request: pytest.FixtureRequest, model_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, str]]:
+    """llama-server on a copy of the embedded model with Gemma's real chat template written into it."""
+    from gguf_mutants import STRING, encode, write_mutant
+    from sdist import real_templates
+
+    source = next(path for path in real_templates() if path.stem == "google-gemma-2-2b-it").read_text()
+    target = tmp_path_factory.mktemp("template-server") / "gemma-with-template.gguf"
+    model = write_mutant(model_path, target, {"tokenizer.chat_template": encode(STRING, source)}, weights="copy")
+    port = _free_port()
+    log = target.parent / "llama-server.log"
+    options = ServerOptions(model_path=model, port=port, n_ctx=2048, n_threads=2, log_path=log)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        command = llama_server_command(ensure_llama_server(_say(request)), options)
+        with running_server(command, log, url + "/health", LLAMA_SERVER):
+            yield model, url
+    except RuntimeError as error:
+        pytest.fail(str(error))
+
+
+def test_a_real_template_from_the_server_is_rendered_here_like_the_local_engine(
+    template_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    from tui.engine.chat_template import ChatTemplateFormat
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    model, url = template_server
+    remote = RemoteEngine(url)
+    local = LlamaEngine(LoadOptions(model_path=model, n_ctx=2048, n_threads=2, log_file=tmp_path / "llama.log"))
+    try:
+        assert remote.facts.template_stand_in is False and remote.format_source == "the server's chat template"
+        assert isinstance(remote.prompt_format, ChatTemplateFormat)
+        parts = PromptParts(system="Be brief.", new_message="What is the capital of France?")
+        prompt = remote.prompt_format.render(parts)
+        assert unmarked(prompt) == unmarked(local.prompt_format.render(parts))
+        assert remote.count_tokens(prompt) == local.count_tokens(prompt)
+        params = _params(max_new_tokens=24, stop=remote.prompt_format.stop_strings(parts))
+        theirs = remote.generate(prompt, params, _Collect(), threading.Event())
+        ours = local.generate(prompt, params, lambda *_: None, threading.Event())
+        assert (theirs.text, theirs.finish_reason, theirs.completion_tokens) == (
+            ours.text,
+            ours.finish_reason,
+            ours.completion_tokens,
+        )
+    finally:
+        local.close()
+        remote.close()
