@@ -164,10 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.commands.cache import register as register_cache
     from tui.commands.history import register as register_history
     from tui.commands.models import register as register_models
+    from tui.commands.pull import register as register_pull
 
     register_history(commands)
     register_models(commands)
     register_cache(commands)
+    register_pull(commands)
 
     tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
     tokens.add_argument("file", help="text file, or '-' for standard input")
@@ -253,6 +255,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         from tui.commands.cache import run_cache
 
         return run_cache(args, paths)
+    if args.command == "pull":
+        from tui.commands.pull import run_pull
+
+        return run_pull(args)
     if args.command == "history":
         from tui.commands.history import run_history
 

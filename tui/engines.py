@@ -69,6 +69,10 @@ def engine_options(args: argparse.Namespace, paths: AppPaths):
     model = getattr(args, "model", None)
     if model is None:
         model = embedded_model_path(paths.models_cache_dir)
+    elif str(model).startswith("hf:"):  # a model pulled from the Hub, found in the HF cache without the network
+        from tui.commands.hub import resolve_offline
+
+        model = resolve_offline(str(model))
     return LoadOptions(
         model_path=Path(model).expanduser(),
         n_ctx=getattr(args, "ctx", None),
