@@ -103,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-history", action="store_true", help="chat without opening the saved history (nothing is read or saved)"
     )
+    parser.add_argument(
+        "--resume",
+        type=_int_in(1, 2**63 - 1, "--resume"),
+        metavar="ID",
+        help="open saved conversation ID (see 'shotglass history list')",
+    )
+    parser.add_argument("--system", metavar="TEXT", help="system prompt for a new chat")
     parser.add_argument("--version", action="version", version=f"shotglass {__version__}")
     sub_defaults = argparse.SUPPRESS
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -312,7 +319,11 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 history = HistoryStore.for_paths(paths)
             except HistoryError as error:
                 raise HistoryError(f"{error} (start with --no-history to chat without saving)") from None
-        resume = not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None
+        if args.resume is not None:
+            _check_resume(args, history)
+        resume = (
+            not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None and args.system is None
+        )
         app = ShotglassApp(
             AppSettings(
                 engine=engine,
@@ -322,6 +333,8 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 estimate=estimate_tokens,
                 history=history,
                 resume=resume,
+                resume_id=args.resume,
+                system_prompt=args.system or "",
                 load_model=model_loader(args, paths) if local else None,
                 scan_models=model_scanner(paths) if local else None,
                 gpu_note=gpu_note() if local else "",
@@ -339,6 +352,22 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
             for line in history.close():  # writes given up after the screen was gone: said here instead
                 print(f"shotglass: history: {line}", file=sys.stderr)
     return code or 0
+
+
+def _check_resume(args: argparse.Namespace, history) -> None:
+    """``--resume ID`` fails here, before the screen is drawn, when it cannot open that conversation."""
+    from tui.core.history.store import HistoryError
+
+    if history is None:
+        raise UserError("--resume needs the saved history: drop --no-history")
+    if args.new:
+        raise UserError("--new and --resume contradict each other: give one of them")
+    if args.system is not None:
+        raise UserError("--system with --resume: a resumed chat keeps its own system prompt (F6 changes it)")
+    try:
+        history.conversation_info(args.resume)
+    except HistoryError as error:
+        raise HistoryError(f"--resume {args.resume}: {error} (shotglass history list shows them)") from None
 
 
 def _loads_llama(args: argparse.Namespace) -> bool:

@@ -37,6 +37,8 @@ class AppSettings:
     """None keeps nothing (tests, screenshots)."""
     resume: bool = True
     """Reopen the last conversation on start."""
+    resume_id: int | None = None
+    """Open this stored conversation on start instead of the last one (``--resume ID``, checked before)."""
     load_model: ModelLoader | None = None
     """(path, gpu_layers) -> Engine, for switching models in the app; None disables the model picker."""
     scan_models: ModelScanner | None = None
@@ -93,8 +95,8 @@ class ShotglassApp(App[None]):
                 writer=settings.history.writer,  # the UI thread never waits for SQLite
             )
         state = ChatState(settings.profile, settings.system_prompt, settings.pins, journal)
-        resume_id = None
-        if settings.history is not None and settings.resume:
+        resume_id = settings.resume_id if settings.history is not None else None
+        if settings.history is not None and settings.resume and resume_id is None:
             try:
                 resume_id = settings.history.last_conversation_id()
             except UserError as error:  # a busy or broken database: start a new chat and say why
