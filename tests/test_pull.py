@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,9 @@ def test_real_model_through_hf_spec(
     (repo_dir / "snapshots" / commit).mkdir(parents=True)
     (repo_dir / "snapshots" / commit / "gemma.gguf").symlink_to(model_path)
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    from tui.commands import ask  # run_ask binds sys.stdout when imported; this test's capture is today's
+
+    monkeypatch.setattr(ask, "run_ask", partial(ask.run_ask, out=sys.stdout))
     assert (
         main(["ask", "The capital of France is", "--model", "hf:acme/gemma/gemma.gguf", "--max-new-tokens", "3"]) == 0
     )

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer one prompt headless")
     ask.add_argument("prompt", help="the prompt ('-' reads standard input)")
-    ask.add_argument("--system", default="", help="system prompt")
+    ask.add_argument("--system", default=argparse.SUPPRESS, help="system prompt")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--max-new-tokens", type=_int_in(1, 131_072, "--max-new-tokens"))
     ask.add_argument("--seed", type=_int_in(0, 2**32 - 1, "--seed"))
@@ -169,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser("path", help="where profiles live")
 
     from tui.commands.cache import register as register_cache
+    from tui.commands.config import register as register_config
     from tui.commands.history import register as register_history
     from tui.commands.models import register as register_models
     from tui.commands.pull import register as register_pull
@@ -177,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_models(commands)
     register_cache(commands)
     register_pull(commands)
+    register_config(commands)
 
     tokens = commands.add_parser("tokens", help="count tokens exactly (model) and approximately (cl100k)")
     tokens.add_argument("file", help="text file, or '-' for standard input")
@@ -249,7 +251,13 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         engine = load_engine(args, paths)
         try:
             return run_ask(
-                engine, profiles, prompt, system=args.system, as_json=args.json, seed=args.seed, pins=_example_set(args)
+                engine,
+                profiles,
+                prompt,
+                system=args.system or "",
+                as_json=args.json,
+                seed=args.seed,
+                pins=_example_set(args),
             )
         finally:
             engine.close()
@@ -262,6 +270,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         from tui.commands.cache import run_cache
 
         return run_cache(args, paths)
+    if args.command == "config":
+        from tui.commands.config import run_config
+
+        return run_config(args, paths)
     if args.command == "pull":
         from tui.commands.pull import run_pull
 
@@ -321,9 +333,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 raise HistoryError(f"{error} (start with --no-history to chat without saving)") from None
         if args.resume is not None:
             _check_resume(args, history)
-        resume = (
-            not args.new and pins == ExampleSet() and getattr(args, "profile", None) is None and args.system is None
-        )
+        resume = not args.new and pins == ExampleSet() and not _flag(args, "profile") and not _flag(args, "system")
         app = ShotglassApp(
             AppSettings(
                 engine=engine,
@@ -341,17 +351,30 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 load_first=load_first,
             )
         )
+        if getattr(args, "theme", None):
+            app.theme = args.theme
+        started_theme = app.theme
         app.run()
         if app.startup_error is not None:
             raise ModelError(app.startup_error)
         engine = app.engine
         code = app.return_code  # 1 when the app ended on an exception (Textual printed it): not a success
+        from tui.commands.config import remember_theme
+
+        unsaved = remember_theme(paths, started_theme, app.theme)  # the theme picked in the palette
+        if unsaved is not None:
+            print(f"shotglass: config: {unsaved}", file=sys.stderr)
     finally:
         engine.close()
         if history is not None:
             for line in history.close():  # writes given up after the screen was gone: said here instead
                 print(f"shotglass: history: {line}", file=sys.stderr)
     return code or 0
+
+
+def _flag(args: argparse.Namespace, key: str) -> bool:
+    """Given on the command line for this run (not a default from config.toml)."""
+    return getattr(args, key, None) is not None and key not in getattr(args, "from_config", ())
 
 
 def _check_resume(args: argparse.Namespace, history) -> None:
@@ -362,7 +385,7 @@ def _check_resume(args: argparse.Namespace, history) -> None:
         raise UserError("--resume needs the saved history: drop --no-history")
     if args.new:
         raise UserError("--new and --resume contradict each other: give one of them")
-    if args.system is not None:
+    if _flag(args, "system"):
         raise UserError("--system with --resume: a resumed chat keeps its own system prompt (F6 changes it)")
     try:
         history.conversation_info(args.resume)
@@ -396,6 +419,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, paths: AppPaths) -> int:
     try:
+        if args.command in (None, "ask", "eval", "tokens"):  # the commands config.toml sets defaults for
+            from tui.commands.config import apply_settings, read_settings
+
+            apply_settings(args, read_settings(paths), paths)
         return _dispatch(args, paths)
     except UserError as error:
         print(f"shotglass: error: {error}", file=sys.stderr)
