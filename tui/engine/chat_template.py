@@ -28,6 +28,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from tui.core.chat.chat_turns import ChatTurn, chat_turns
 from tui.core.chat.literal import SpecialTexts
 from tui.core.chat.prompt import PromptParts
+from tui.core.chat.reasoning import ReasoningMarkers, markers_named_in
 from tui.core.errors import UserError
 
 
@@ -144,6 +145,11 @@ class ChatTemplateFormat:
     @property
     def description(self) -> str:
         return f"chat template ({MERGED_NOTE})" if self.merges_system else "chat template"
+
+    @cached_property
+    def reasoning_markers(self) -> tuple[ReasoningMarkers, ...]:
+        """The thinking markers the template itself writes (``<think>``, ``[THINK]``, ``<seed:think>``)."""
+        return markers_named_in(self.template)
 
     # -- rendering -----------------------------------------------------------------------------------
 

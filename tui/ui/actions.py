@@ -182,6 +182,28 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "Clear the conversation (system prompt and profile stay)",
         key_label="Ctrl+N",
     ),
+    # ctrl+c: the message box copies its own selection first; otherwise this copies (Textual's quit hint goes)
+    ChatAction(
+        "chat.copy",
+        "ctrl+c",
+        "copy_message",
+        "Copy last reply",
+        "Copy the mouse selection, else the focused message, else the last reply (OSC 52)",
+    ),
+    ChatAction(
+        "chat.raw",
+        "ctrl+l",
+        "toggle_raw",
+        "Raw / Markdown view",
+        "Show replies exactly as written (literal) or as Markdown, for the whole session",
+    ),
+    ChatAction(
+        "chat.thinking",
+        "ctrl+f",
+        "toggle_thinking",
+        "Fold / unfold thinking",
+        "Open or fold a reasoning model's thinking (the focused reply, else the last one)",
+    ),
     ChatAction(
         "chat.load-examples",
         "",

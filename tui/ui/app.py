@@ -49,7 +49,7 @@ class AppSettings:
 
 
 class ShotglassApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = ["app.tcss", "transcript.tcss"]
     TITLE = "shotglass"
 
     def __init__(self, settings: AppSettings) -> None:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from tui.core.chat.conversation import Message, Role
 from tui.core.chat.literal import SpecialTexts
+from tui.core.chat.reasoning import ReasoningMarkers
 from tui.core.fewshot.examples import Example, PinRender
 
 DEFAULT_INPUT_LABEL = "User"
@@ -60,6 +61,11 @@ class PromptFormat(Protocol):
         """The BOS text the rendered prompt starts with, if the format writes it (servers add their own)."""
         ...
 
+    @property
+    def reasoning_markers(self) -> tuple[ReasoningMarkers, ...]:
+        """The thinking markers this format names (``<think>``...), for the transcript's thinking section."""
+        ...
+
     def render(self, parts: PromptParts) -> str: ...
 
     def stop_strings(self, parts: PromptParts) -> tuple[str, ...]: ...
@@ -90,6 +96,10 @@ class CompletionFormat:
     @property
     def bos_token(self) -> str:
         return ""  # the engine adds BOS itself
+
+    @property
+    def reasoning_markers(self) -> tuple[ReasoningMarkers, ...]:
+        return ()  # a base model's "<think>" is text it continues, not a block to fold
 
     @property
     def description(self) -> str:

@@ -173,6 +173,11 @@ def thinking_tokens(before: int, after: int, chunk_chars: int, thinking_chars: i
     return before + round((after - before) * share), False
 
 
+def estimated_thinking_tokens(reply_tokens: int, thinking_chars: int, reply_chars: int) -> int:
+    """The thinking's share of a stored reply's tokens, by characters (its count was not recorded)."""
+    return round(reply_tokens * thinking_chars / reply_chars) if reply_chars else 0
+
+
 def token_words(count: int | None, exact: bool) -> str:
     """``thought for 120 tokens`` / ``thought for ≈120 tokens`` (≈: estimated, as the gauge writes it)."""
     if count is None:

@@ -23,7 +23,7 @@ from tui.core.contract import Engine
 from tui.core.errors import UserError
 from tui.core.inspector.cache import ScoreCache
 from tui.ui.actions import chat_bindings, welcome_text
-from tui.ui.chat import conversation_flows, reply_flows, settings_flows
+from tui.ui.chat import conversation_flows, reply_flows, settings_flows, transcript_flows
 from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.chat.gauge_meter import DEBOUNCE_S, GaugeMeasured, GaugeMeter
@@ -110,6 +110,7 @@ class ChatScreen(Screen[None]):
     def show_engine(self) -> None:
         self.query_one(HeaderBar).show_model(self.engine.info, self.engine.capabilities)
         self.query_one(ContextGauge).estimated = not self.engine.capabilities.exact_counts
+        self.query_one(Transcript).reasoning_markers = self.engine.prompt_format.reasoning_markers
         self.refresh_bindings()  # the footer follows what this engine can do (check_action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -195,7 +196,7 @@ class ChatScreen(Screen[None]):
         if plan.user_text is not None:
             await transcript.add_message(Role.USER, plan.user_text, index=plan.keep)
         index = len(self.state.turns) if kind.is_saved else None
-        self._reply_view = await transcript.add_message(Role.ASSISTANT, index=index)
+        self._reply_view = await transcript.add_message(Role.ASSISTANT, index=index, prompt=plan.prompt)
         if kind is ReplyKind.REPLAY:
             self._reply_view.mark_replay(plan.params.seed)
         self.gauge.start_stream(plan.request.prompt_tokens, plan.params.max_new_tokens, self.engine.info.n_ctx)
@@ -228,7 +229,7 @@ class ChatScreen(Screen[None]):
             return
         chunk = self.state.stream(message.text, message.completion_tokens)
         if chunk:
-            await self._reply_view.append(chunk)
+            await self._reply_view.append(chunk, message.completion_tokens)
             self.query_one(Transcript).follow()
         self.gauge.streamed(message.completion_tokens)
 
@@ -280,6 +281,15 @@ class ChatScreen(Screen[None]):
 
     def action_stop(self) -> None:
         self.workers.cancel_group(self, "generate")
+
+    async def action_toggle_raw(self) -> None:
+        await transcript_flows.toggle_raw(self)
+
+    def action_copy_message(self) -> None:
+        transcript_flows.copy_message(self)
+
+    def action_toggle_thinking(self) -> None:
+        transcript_flows.toggle_thinking(self)
 
     async def action_replay(self) -> None:
         if not self.busy() and reply_flows.same_model(self, "replaying it on this one would not reproduce it"):

@@ -1,0 +1,94 @@
+"""A model reply as Markdown that loses nothing the model wrote.
+
+Textual's Markdown (markdown-it's "gfm-like" rules) is made for documents, and three of its habits hide a
+chat reply's text:
+
+- a single line break is a *soft* break, drawn as a space: a reply written as lines (a poem, a list without
+  markers, a few-shot answer per line) collapses into one paragraph. Here every soft break is a hard one.
+- HTML is dropped: ``use <br> here`` shows as ``use  here`` and ``<b>x</b>`` as ``x``. A terminal cannot draw
+  HTML, so tags are shown as the text they are.
+- a list whose items are all empty (``*`` lines, what a looping small model writes) draws nothing at all: a
+  600-token reply looked empty. Such a list is shown as the lines that were written.
+
+The rules run on markdown-it's token stream (a core rule after parsing), so streaming still appends: each
+``MarkdownStream.write`` parses only the last block, with these same rules.
+"""
+
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from textual.widgets import Markdown
+
+_LIST_OPEN = ("bullet_list_open", "ordered_list_open")
+
+
+def _inline_text(text: str, line: list[int] | None) -> list[Token]:
+    """``paragraph_open, inline, paragraph_close`` holding ``text`` literally, one hard break per newline."""
+    children: list[Token] = []
+    for index, part in enumerate(text.split("\n")):
+        if index:
+            children.append(Token("hardbreak", "br", 0))
+        children.append(Token("text", "", 0, content=part))
+    return [
+        Token("paragraph_open", "p", 1, map=line, block=True),
+        Token("inline", "", 0, map=line, content=text, children=children, block=True),
+        Token("paragraph_close", "p", -1, block=True),
+    ]
+
+
+def _empty_list_end(tokens: list[Token], start: int) -> int | None:
+    """Index of the ``*_list_close`` ending the list opened at ``start`` when every item in it is empty."""
+    index = start + 1
+    while index + 1 < len(tokens) and tokens[index].type == "list_item_open":
+        if tokens[index + 1].type != "list_item_close":
+            return None
+        index += 2
+    closing = tokens[index] if index < len(tokens) else None
+    if closing is not None and closing.type == tokens[start].type.replace("_open", "_close"):
+        return index
+    return None
+
+
+def _keep_what_was_written(state: StateCore) -> None:
+    lines = state.src.split("\n")
+    tokens: list[Token] = []
+    index = 0
+    source = state.tokens
+    while index < len(source):
+        token = source[index]
+        if token.type in _LIST_OPEN and token.map is not None:
+            end = _empty_list_end(source, index)
+            if end is not None:
+                written = [line.strip() for line in lines[token.map[0] : token.map[1]] if line.strip()]
+                tokens += _inline_text("\n".join(written), token.map)
+                index = end + 1
+                continue
+        if token.type == "html_block":
+            tokens += _inline_text(token.content.rstrip("\n"), token.map)
+            index += 1
+            continue
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "softbreak":
+                    child.type, child.tag = "hardbreak", "br"
+                elif child.type == "html_inline":
+                    child.type = "text"
+        tokens.append(token)
+        index += 1
+    state.tokens = tokens
+
+
+def reply_parser() -> MarkdownIt:
+    """Textual's own "gfm-like" parser plus the rule above (a factory: Markdown asks for one per parse)."""
+    parser = MarkdownIt("gfm-like")
+    parser.core.ruler.push("keep_what_was_written", _keep_what_was_written)
+    return parser
+
+
+class ReplyMarkdown(Markdown):
+    """A reply's Markdown body; ``source`` is the text as the model wrote it."""
+
+    def __init__(self, markdown: str = "", **kwargs) -> None:
+        super().__init__(markdown, parser_factory=reply_parser, **kwargs)
