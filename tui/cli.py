@@ -96,6 +96,19 @@ def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool
     group.add_argument("--examples", type=Path, default=default, help="example set (TOML) to pin as few-shot examples")
 
 
+def _eval_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--score", default="prefix", help="prefix (default), exact, regex:PATTERN or choice (labels by log-probability)"
+    )
+    parser.add_argument("--labels", help="choice scoring: the candidate labels a,b,c (default: the data's outputs)")
+    parser.add_argument(
+        "--repeats", type=_int_in(1, 100, "--repeats"), default=1, help="seeds per sampling profile (default: 1)"
+    )
+    parser.add_argument(
+        "--target", type=_int_in(0, 100, "--target"), help="accuracy you aim for, in percent (for the advice)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
     _model_options(parser, None)
@@ -130,7 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--render", help="compare how a chat template model sees the pins: turns,labelled (default: the set's own)"
     )
-    _model_options(evaluate, sub_defaults)
+    _eval_options(evaluate)
+    evaluate.add_argument("--csv", type=Path, help="also write the results table to this CSV file")
+    evaluate.add_argument("--force", action="store_true", help="replace an existing --csv file")
+    _model_options(evaluate, sub_defaults, multi_profile=True)
 
     profiles = commands.add_parser("profiles", help="list, show, export and import decoding profiles")
     actions = profiles.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -220,6 +236,36 @@ def _resolve_profile(store: ProfileStore, args: argparse.Namespace, name: str | 
     return profile
 
 
+def _eval_request(store: ProfileStore, args: argparse.Namespace, data: Path, shots_text: str, renders=None):
+    """Everything ``eval`` and ``--eval`` check before a model loads: data, example set, shots, profiles,
+    scoring and labels; each problem is one line (exit 2)."""
+    from tui.core.eval.plan import EvalRequest, distinct_profiles
+    from tui.core.eval.scoring import parse_labels, parse_scoring, with_labels
+    from tui.core.fewshot.evaluation import EvalDataError, parse_shots, read_eval_data
+
+    if getattr(args, "examples", None) is None:
+        raise EvalDataError("eval: --examples FILE is required (the example set to take shots from)")
+    examples = _example_set(args)
+    shots = parse_shots(shots_text, len(examples.enabled_examples))
+    scoring = parse_scoring(getattr(args, "score", "prefix"))
+    items = read_eval_data(data)
+    labels = getattr(args, "labels", None)
+    scoring = with_labels(scoring, items, parse_labels(labels) if labels is not None else None)
+    names = getattr(args, "profile", None) or [DEFAULT_PROFILE_NAME]
+    profiles = distinct_profiles([_resolve_profile(store, args, name) for name in names])
+    target = getattr(args, "target", None)
+    return EvalRequest(
+        examples=examples,
+        items=tuple(items),
+        shots=tuple(shots),
+        profiles=profiles,
+        scoring=scoring,
+        repeats=getattr(args, "repeats", 1),
+        renders=tuple(renders) if renders else (None,),
+        target=target / 100 if target is not None else None,
+    )
+
+
 def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     store = ProfileStore(paths.user_profiles_dir)
     if args.command == "profiles":
@@ -284,18 +330,15 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return run_history(args, paths)
     if args.command == "eval":
         from tui.commands.evaluate import run_eval
-        from tui.core.fewshot.evaluation import EvalDataError, parse_renders, parse_shots, read_eval_data
+        from tui.core.eval.export import check_new_file
+        from tui.core.fewshot.evaluation import parse_renders
 
-        if getattr(args, "examples", None) is None:
-            raise EvalDataError("eval: --examples FILE is required (the example set to take shots from)")
-        examples = _example_set(args)
-        shots = parse_shots(args.shots, len(examples.enabled_examples))
-        renders = parse_renders(args.render) if args.render else [None]
-        items = read_eval_data(args.data)
-        profile = _resolve_profile(store, args)
+        request = _eval_request(store, args, args.data, args.shots, parse_renders(args.render) if args.render else None)
+        if args.csv is not None:
+            check_new_file(args.csv, args.force)
         engine = load_engine(args, paths)
         try:
-            return run_eval(engine, profile, examples, items, shots, as_json=args.json, renders=renders)
+            return run_eval(engine, request, as_json=args.json, csv_path=args.csv, force=args.force)
         finally:
             engine.close()
     if args.command == "tokens":

@@ -1,126 +1,124 @@
-"""``shotglass eval``: score a few-shot task at several shot counts on the loaded model.
+"""``shotglass eval``: score a few-shot task at several shot counts, profiles and repeats on the loaded model.
 
-Every data line is run at each shot count with the first k examples pinned, through the same session and
-prompt function as the chat. Scores are computed from the replies, never assumed.
+Every data line is run in every cell (shot count x profile x render x repeat) with the first k examples pinned,
+through the same prompt function as the chat (``tui.core.eval.runner``, shared with the TUI's eval screen).
+Scores are computed from the replies (or, for ``--score choice``, the labels' log-probabilities), never assumed.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
-import time
-from collections.abc import Sequence
-from dataclasses import replace
-from functools import partial
+from pathlib import Path
 from typing import TextIO
 
-from tui.core.chat.fitting import PromptSettings, fit_request
-from tui.core.chat.request import sampling_params
 from tui.core.contract import Engine
-from tui.core.fewshot.evaluation import EvalItem, ShotResult, first_k, is_correct
-from tui.core.fewshot.examples import ExampleSet, PinRender
-from tui.core.profiles.profile import DecodingProfile
-
-EVAL_MAX_NEW_TOKENS = 32
-"""Only the reply's first line is scored, so replies are cut at a newline and at this many tokens."""
-
-
-def score_shots(
-    engine: Engine,
-    profile: DecodingProfile,
-    examples: ExampleSet,
-    items: list[EvalItem],
-    shots: int,
-    on_item=lambda: None,
-    render: PinRender | None = None,
-) -> ShotResult:
-    pins = first_k(examples, shots)
-    if render is not None:
-        pins = replace(pins, render=render)
-    profile = profile.with_overrides(max_new_tokens=min(profile.max_new_tokens, EVAL_MAX_NEW_TOKENS))
-    correct = prompt_tokens = 0
-    started = time.perf_counter()
-    for item in items:
-        plan = fit_request(
-            PromptSettings(pins=pins),
-            profile,
-            (),
-            0,
-            item.input,
-            engine.prompt_format,
-            engine.count_tokens,
-            engine.info.n_ctx,
-        )
-        params = sampling_params(profile, plan)
-        params = type(params)(**{**params.__dict__, "stop": params.stop + ("\n",)})
-        result = engine.generate(plan.prompt, params, lambda _text, _n: None, threading.Event())
-        correct += is_correct(result.text, item.output)
-        prompt_tokens += result.prompt_tokens
-        on_item()
-    return ShotResult(
-        shots=shots,
-        correct=correct,
-        total=len(items),
-        prompt_tokens=round(prompt_tokens / len(items)),
-        seconds=time.perf_counter() - started,
-        render=render,
-    )
+from tui.core.eval.advice import advise, curve
+from tui.core.eval.confusion import confusion
+from tui.core.eval.export import results_csv, results_json
+from tui.core.eval.plan import EvalRequest
+from tui.core.eval.runner import check_engine, iter_records
+from tui.core.eval.scoring import ScoreKind, distinct_outputs
+from tui.core.eval.tally import CellSummary, EvalTally
+from tui.core.output_file import write_new_text
 
 
 def run_eval(
     engine: Engine,
-    profile: DecodingProfile,
-    examples: ExampleSet,
-    items: list[EvalItem],
-    shots: list[int],
+    request: EvalRequest,
     *,
     as_json: bool = False,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
-    renders: Sequence[PinRender | None] = (None,),
+    csv_path: Path | None = None,
+    force: bool = False,
 ) -> int:
-    """``renders``: the ways of writing the pins to compare (``eval --render turns,labelled``); (None,) runs the
-    example set's own. Completion-format models see labelled pins either way, and are told so."""
+    """Completion-format models see labelled pins whatever ``--render`` says, and are told so."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    from rich.table import Table
 
-    results: list[ShotResult] = []
-    console = Console(file=err)
+    check_engine(engine, request)
+    tally = EvalTally()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=console,
+        console=Console(file=err),
         transient=True,
         disable=not err.isatty(),
     ) as progress:
-        for render in renders:
-            for k in shots:
-                label = f"{k}-shot" if render is None else f"{k}-shot {render.value}"
-                task = progress.add_task(label, total=len(items))
-                advance = partial(progress.advance, task)
-                results.append(score_shots(engine, profile, examples, items, k, advance, render))
-    if any(render is not None for render in renders) and "chat template" not in engine.info.prompt_format:
+        task = progress.add_task("eval", total=request.total_items)
+        for record in iter_records(engine, request, threading.Event()):
+            tally.add(record)
+            progress.update(task, advance=1, description=record.key.label)
+    if any(render is not None for render in request.renders) and "chat template" not in engine.info.prompt_format:
         err.write(f"note: {engine.info.name} has no chat template; its prompt is labelled whatever --render says\n")
     engine.save_prompt_state()  # the pinned examples' prefix, for the next run over the same set
+    summaries = tally.summaries()
+    advice = tuple(
+        line
+        for profile in request.profiles
+        for line in advise(curve(summaries, profile.name), request.target, profile.name)
+    )
+    if csv_path is not None:
+        write_new_text(csv_path, results_csv(summaries), force=force)
     if as_json:
-        out.write(json.dumps({"results": [result.to_json() for result in results]}) + "\n")
+        out.write(results_json(summaries, advice=advice, scoring=request.scoring.name) + "\n")
         return 0
-    table = Table(title=f"{examples.name} · {len(items)} items · profile {profile.name} · {engine.info.name}")
-    compared = any(result.render is not None for result in results)
-    for column in ("render",) * compared + ("shots", "correct/total", "accuracy", "prompt tokens/item", "seconds"):
-        table.add_column(column, justify="right")
-    for result in results:
-        table.add_row(
-            *((result.render.value if result.render else "",) if compared else ()),
-            f"{result.shots}-shot",
-            f"{result.correct}/{result.total}",
-            f"{result.accuracy:.0%}",
-            str(result.prompt_tokens),
-            f"{result.seconds:.1f}",
-        )
-    Console(file=out, width=100).print(table)
+    _print_table(engine, request, summaries, out)
+    _print_confusion(request, tally, out)
+    for line in advice:
+        out.write(f"advice: {line}\n")
     return 0
+
+
+def _print_table(engine: Engine, request: EvalRequest, summaries: tuple[CellSummary, ...], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    names = ", ".join(profile.name for profile in request.profiles)
+    table = Table(
+        title=f"{request.examples.name} · {len(request.items)} items · {request.scoring.name} · "
+        f"profile {names} · {engine.info.name}"
+    )
+    profiles = len(request.profiles) > 1
+    compared = any(summary.key.render is not None for summary in summaries)
+    spread = any(summary.spread is not None for summary in summaries)
+    columns = (
+        ("profile",) * profiles
+        + ("render",) * compared
+        + ("shots", "correct/total", "accuracy")
+        + ("spread",) * spread
+        + ("prompt tokens/item", "seconds")
+    )
+    for column in columns:
+        table.add_column(column, justify="left" if column == "profile" else "right")
+    for summary in summaries:
+        table.add_row(
+            *((summary.key.profile,) if profiles else ()),
+            *((summary.key.render.value if summary.key.render else "",) if compared else ()),
+            f"{summary.key.shots}-shot",
+            f"{summary.correct}/{summary.total}",
+            f"{summary.accuracy:.0%}",
+            *((f"±{summary.spread:.0%}" if summary.spread is not None else "",) if spread else ()),
+            str(summary.prompt_tokens),
+            f"{summary.seconds:.1f}",
+        )
+    Console(file=out, width=110).print(table)
+
+
+def _print_confusion(request: EvalRequest, tally: EvalTally, out: TextIO) -> None:
+    """The last cell's matrix (the most shots of the last profile): where the errors that remain are."""
+    labels = request.scoring.labels if request.scoring.kind is ScoreKind.CHOICE else distinct_outputs(request.items)
+    if not tally.keys:
+        return
+    key = tally.keys[-1]
+    matrix = confusion(tally.cell_records(key), labels)
+    if matrix is None:
+        return
+    width = max(len(column) for column in (*matrix.columns, "expected"))
+    out.write(f"confusion ({key.label}), rows expected, columns got:\n")
+    out.write(" " * width + "".join(f"  {column:>{width}}" for column in matrix.columns) + "\n")
+    for label, counts in matrix.rows():
+        out.write(f"{label:>{width}}" + "".join(f"  {count:>{width}}" for count in counts) + "\n")

@@ -78,6 +78,8 @@ class EngineCapabilities:
     """Sampling parameters the engine (a server) may ignore; profiles still send them."""
     context_known: bool = True
     """``info.n_ctx`` was read from the model or the server; False: assumed (the user should set --ctx)."""
+    label_scoring: bool = False
+    """``label_logprobs`` works: ``eval --score choice`` ranks candidate labels without sampling."""
 
 
 def header_segments(info: ModelInfo, capabilities: EngineCapabilities) -> tuple[tuple[str, str], ...]:
@@ -141,6 +143,11 @@ class Engine(Protocol):
 
     def token_text(self, token: int) -> str:
         """How one token reads (only where ``capabilities.rescoring``)."""
+        ...
+
+    def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
+        """Per continuation, the log-probability of its tokens right after ``prompt`` (only where
+        ``capabilities.label_scoring``). The prompt is evaluated once and its KV prefix reused for each one."""
         ...
 
     def save_prompt_state(self) -> None:

@@ -64,6 +64,9 @@ class LoadingEngine:
     def token_text(self, token: int) -> str:
         raise ModelError(NOT_YET)
 
+    def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
+        raise ModelError(NOT_YET)
+
     def save_prompt_state(self) -> None:
         return None
 

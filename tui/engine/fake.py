@@ -5,6 +5,7 @@ Token counting is a whitespace-and-punctuation split, so gauge numbers are predi
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -39,7 +40,12 @@ class FakeEngine:
     reuse_limits: list[int | None] = field(default_factory=list)
     forced: list[tuple[int, ...]] = field(default_factory=list)
     closed: bool = False
-    capabilities: EngineCapabilities = field(default_factory=lambda: EngineCapabilities(reuse_limit=True))
+    capabilities: EngineCapabilities = field(
+        default_factory=lambda: EngineCapabilities(reuse_limit=True, label_scoring=True)
+    )
+    label_picks: deque[str] = field(default_factory=deque)
+    """Labels ``label_logprobs`` favours, one per call (stripped text); empty: the first continuation wins."""
+    label_requests: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.info = ModelInfo(
@@ -118,6 +124,13 @@ class FakeEngine:
 
     def token_text(self, token: int) -> str:
         return f"<{token}>"
+
+    def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
+        """The favoured label gets probability 0.8, the others share 0.2: predictable for UI tests."""
+        self.label_requests.append((prompt, continuations))
+        pick = self.label_picks.popleft() if self.label_picks else continuations[0].strip()
+        others = max(1, len(continuations) - 1)
+        return tuple(math.log(0.8) if text.strip() == pick else math.log(0.2 / others) for text in continuations)
 
     def save_prompt_state(self) -> None:
         return None  # no KV cache of its own to keep

@@ -150,7 +150,7 @@ class LlamaEngine:
             gguf, self._bos_text, self._token_text(self._llm.token_eos()), self._special_texts
         )
         backend = backend_label(offload, gpu_layers, gpu_backend_names() if offload else [])
-        self.capabilities = EngineCapabilities(exact_counts=True, rescoring=True, reuse_limit=True)
+        self.capabilities = EngineCapabilities(exact_counts=True, rescoring=True, reuse_limit=True, label_scoring=True)
         self.info = ModelInfo(
             path=str(options.model_path),
             name=gguf.name,
@@ -417,6 +417,78 @@ class LlamaEngine:
                 if index < len(reply_tokens) - 1:
                     llm.eval([token])
             return scores
+
+    def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
+        """Score each continuation by its log-probability after ``prompt``, with no sampling (``eval --score
+        choice``). The prompt is evaluated once (after the cached prefix, like ``generate``) and its last
+        logits kept; each continuation is then evaluated from that shared prefix, one token per decode so only
+        the last row of logits is ever needed, and its KV cells are dropped before the next one. Stops between
+        tokens when ``cancel`` is set (the values so far come back; the caller drops them)."""
+        import numpy as np
+
+        prompt_tokens = self.tokenize(prompt)
+        tails = [self._continuation_tokens(prompt_tokens, prompt, text) for text in continuations]
+        longest = max((len(tail) for tail in tails), default=0)
+        if len(prompt_tokens) + longest > self.info.n_ctx:
+            raise ModelError(
+                f"prompt of {len(prompt_tokens)} tokens plus a {longest}-token label exceeds the context of "
+                f"{self.info.n_ctx}"
+            )
+
+        def log_softmax_row() -> np.ndarray:
+            row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
+            row = row.astype(np.float64)
+            top = row.max()
+            return row - (top + np.log(np.exp(row - top).sum()))
+
+        with self._lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            llm = self._llm
+            n_vocab = llm.n_vocab()
+            reused = min(self._reused_prefix(prompt_tokens), len(prompt_tokens) - 1)
+            llm.n_tokens = reused
+            self._cancel = cancel
+            abortable = len(prompt_tokens) - reused >= ABORTABLE_PROMPT_TOKENS
+            self._set_abort(abortable)
+            try:
+                llm.eval(prompt_tokens[reused:])
+            except RuntimeError as error:
+                llm._requires_eval = True
+                if cancel.is_set():
+                    return ()
+                raise ModelError(f"llama.cpp failed evaluating the prompt: {error}") from None
+            finally:
+                if abortable:
+                    self._set_abort(False)
+                self._cancel = None
+            after_prompt = log_softmax_row()
+            values: list[float] = []
+            try:
+                for tail in tails:
+                    if cancel.is_set():
+                        break
+                    total = float(after_prompt[tail[0]]) if tail else 0.0
+                    llm.n_tokens = len(prompt_tokens)  # the next eval drops the previous label's cells
+                    for position, token in enumerate(tail[:-1]):
+                        llm.eval([token])
+                        total += float(log_softmax_row()[tail[position + 1]])
+                    values.append(total)
+            finally:
+                llm.n_tokens = len(prompt_tokens)
+                llm._requires_eval = True  # the logits held are a label's: generate re-evaluates the last token
+            return tuple(values)
+
+    def _continuation_tokens(self, prompt_tokens: list[int], prompt: str, text: str) -> list[int]:
+        """The tokens ``text`` adds after the prompt, as the model would read prompt + text; where the
+        tokenizer merges across the boundary, the text tokenized alone (as plain text) follows the prompt."""
+        whole = self.tokenize(prompt + literal.unmarked(text))
+        if whole[: len(prompt_tokens)] == prompt_tokens and len(whole) > len(prompt_tokens):
+            return whole[len(prompt_tokens) :]
+        with self._vocab_lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            return self._llm._model.tokenize(text.encode("utf-8"), add_bos=False, special=False)
 
     def token_text(self, token: int) -> str:
         return self._piece(token).decode("utf-8", errors="replace")

@@ -376,6 +376,9 @@ class RemoteEngine:
     def token_text(self, token: int) -> str:
         raise ModelError("a remote server does not expose its vocabulary")
 
+    def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
+        raise ModelError("a remote server does not expose the logits needed to score labels")
+
     def save_prompt_state(self) -> None:
         return None  # no KV cache of its own to keep
 

@@ -16,6 +16,9 @@ from tui.core.fewshot.examples import ExampleSet, PinRender
 from tui.core.text_files import parse_json, read_bounded_text
 
 MAX_DATA_FILE_BYTES = 32 * 1024 * 1024
+MAX_LINE_CHARS = 64 * 1024
+"""A data line longer than this is not one review or question: every item is rendered into a prompt at each
+shot count, so a huge line would cost minutes before overflowing the context anyway."""
 
 
 class EvalDataError(UserError):
@@ -26,32 +29,6 @@ class EvalDataError(UserError):
 class EvalItem:
     input: str
     output: str
-
-
-@dataclass(frozen=True)
-class ShotResult:
-    shots: int
-    correct: int
-    total: int
-    prompt_tokens: int
-    seconds: float
-    render: PinRender | None = None
-    """How the pins were written, where ``eval --render`` compared the ways; None: the set's own."""
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
-
-    def to_json(self) -> dict:
-        row: dict[str, object] = {
-            "shots": self.shots,
-            "correct": self.correct,
-            "total": self.total,
-            "accuracy": round(self.accuracy, 4),
-        }
-        if self.render is not None:
-            row["render"] = self.render.value
-        return row
 
 
 def is_correct(reply: str, expected: str) -> bool:
@@ -67,6 +44,8 @@ def read_eval_data(path: Path) -> list[EvalItem]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        if len(line) > MAX_LINE_CHARS:
+            raise EvalDataError(f"{where}: line {number} is {len(line):,} characters; at most {MAX_LINE_CHARS:,}")
         try:
             record = parse_json(line, f"{where}: line {number}", EvalDataError)
         except json.JSONDecodeError as error:
