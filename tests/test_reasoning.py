@@ -71,7 +71,7 @@ def test_deepseek_r1_opens_the_block_in_its_generation_prompt() -> None:
     off = fmt.render(PromptParts(new_message="2+2?"))  # this copy closes the block unless thinking is on
     assert opened_by_prompt(off, markers_named_in(fmt.template)) is None
     parts = split_reply("Add them.\n</think>\n\nFour.", (THINK,), opened=THINK)
-    assert parts.thinking == "Add them.\n" and parts.answer == "Four." and parts.closed
+    assert parts.thinking == "Add them." and parts.answer == "Four." and parts.closed
 
 
 def test_qwen3_lets_the_model_open_the_block_unless_thinking_is_off() -> None:
@@ -101,7 +101,7 @@ def test_a_stored_reply_with_only_a_closing_marker_was_opened_by_its_template() 
 def test_a_whole_reply_splits_into_thinking_and_answer(pair) -> None:
     text = f"\n{pair.open}\nLet me think.\nYes.\n{pair.close}\n\nThe answer is 4."
     parts = split_reply(text, KNOWN_MARKERS)
-    assert parts.thinking == "\nLet me think.\nYes.\n"
+    assert parts.thinking == "Let me think.\nYes."  # the blank lines around it are the template's
     assert parts.answer == "The answer is 4."
     assert parts.closed
 
@@ -162,6 +162,17 @@ def test_any_chunking_gives_what_the_whole_text_gives() -> None:
             thinking, answer, _ = _stream(text, cuts)
             assert (thinking if whole.thinking is not None else None) == whole.thinking, (text, cuts)
             assert answer == whole.answer, (text, cuts)
+
+
+def test_whitespace_before_the_closing_marker_is_held_back_then_dropped() -> None:
+    splitter = ReasoningSplitter((THINK,))
+    assert splitter.feed("<think>\n\nstep").thinking == "step"
+    assert splitter.feed("\n").thinking == ""
+    assert splitter.feed("\n</th").thinking == ""
+    assert splitter.feed("ink>\n\nA").thinking == "" and splitter.phase is Phase.ANSWER
+    splitter = ReasoningSplitter((THINK,))
+    splitter.feed("<think>a\n")
+    assert splitter.feed("b").thinking == "\nb"  # kept once more thinking follows
 
 
 def test_where_the_marker_ended_in_its_chunk_is_reported() -> None:

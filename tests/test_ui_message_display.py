@@ -108,6 +108,9 @@ async def test_copy_takes_the_last_reply_or_the_focused_message_and_says_so(chat
         _views(pilot.app)[1].focus()
         await pilot.press("ctrl+c")
         assert pilot.app.clipboard == "the first reply"
+        await pilot.press("h", "i")  # typing after pointing at a message goes to the message box
+        box = pilot.app.screen.query_one("#input")
+        assert box.has_focus and box.text == "hi"
 
 
 async def test_the_message_box_still_copies_its_own_selection(chat_app) -> None:
@@ -178,7 +181,7 @@ async def test_a_thinking_reply_streams_open_then_folds_with_its_length(chat_app
         view = _views(pilot.app)[1]
         section = view.thinking
         assert section is not None and section.collapsed and section.query_one(LiteralText).display is False
-        assert section.text == "\nLet me think.\nTwo and two.\n"
+        assert section.text == "Let me think.\nTwo and two."
         assert section.words.startswith("thought for ") and section.words.endswith(" tokens")
         assert _markdown_text(view.body) == "The answer is 4."
         assert pilot.app.screen.state.messages[1].text == reply  # stored as written, markers and all

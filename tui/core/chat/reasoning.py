@@ -89,6 +89,7 @@ class ReasoningSplitter:
         self._pair: ReasoningMarkers | None = opened
         self.phase = Phase.THINKING if opened is not None else (Phase.START if markers else Phase.ANSWER)
         self._held = ""
+        self._thinking_begun = False
         self._answer_begun = False
         """Whitespace right after the closing marker is dropped (templates write ``</think>\\n\\n``)."""
 
@@ -119,13 +120,22 @@ class ReasoningSplitter:
     def _thinking(self, text: str, offset: int) -> ReasoningChunk:
         """``text`` is inside the block; ``offset`` maps its positions back onto the chunk just fed."""
         assert self._pair is not None
+        if not self._thinking_begun:
+            stripped = text.lstrip()
+            offset += len(text) - len(stripped)
+            text, self._thinking_begun = stripped, bool(stripped)
         close = text.find(self._pair.close)
         if close >= 0:
             self.phase = Phase.ANSWER
             end = close + len(self._pair.close)
             answer = self._answer(text[end:])
-            return ReasoningChunk(text[:close], answer, answer_started=True, thinking_chars=max(0, offset + end))
-        keep = _partial_suffix(text, self._pair.close)
+            thinking = text[:close].rstrip()
+            return ReasoningChunk(thinking, answer, answer_started=True, thinking_chars=max(0, offset + end))
+        # Held back: a possible start of the closing marker, and trailing whitespace (shown once more follows,
+        # dropped if the marker does: templates write ``\n</think>``).
+        partial = _partial_suffix(text, self._pair.close)
+        shown = text[: len(text) - partial]
+        keep = partial + len(shown) - len(shown.rstrip())
         self._held = text[len(text) - keep :] if keep else ""
         return ReasoningChunk(thinking=text[: len(text) - keep])
 
@@ -141,7 +151,7 @@ class ReasoningSplitter:
         if not held:
             return ReasoningChunk()
         if self.phase is Phase.THINKING:
-            return ReasoningChunk(thinking=held)
+            return ReasoningChunk(thinking=held.rstrip())
         self.phase = Phase.ANSWER
         return ReasoningChunk(answer=self._answer(held))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -29,6 +30,7 @@ from tui.core.chat.reasoning import (
     thinking_tokens,
     token_words,
 )
+from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.literal_text import LiteralText
 from tui.ui.chat.reply_markdown import ReplyMarkdown
 from tui.ui.chat.stats_line import StatsLine
@@ -232,6 +234,14 @@ class MessageView(Vertical, can_focus=True):
         self.query_one(StatsLine).show(self._snapshot.stats_line)
         if stats is not None and stats.finish_reason.value == "cancelled":
             self._mark("", "-stopped")
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while a message has focus (after a click to select text) goes to the message box."""
+        if event.is_printable and event.character:
+            event.stop()
+            box = self.screen.query_one(ChatInput)
+            box.focus()
+            box.insert(event.character)
 
     def toggle_thinking(self) -> bool:
         """Fold or unfold the thinking; False when this message has none."""
