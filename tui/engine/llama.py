@@ -103,6 +103,36 @@ def default_model_params(fields: dict[str, object]) -> Iterator[None]:
             module.llama_model_default_params = original
 
 
+class _NoChatFormatter:
+    """Stands in for llama-cpp-python's ``Jinja2ChatFormatter`` while ``Llama()`` loads. The real one compiles
+    every ``tokenizer.chat_template*`` of the GGUF in unbounded Jinja (a hostile one recurses or folds
+    ``"x" * 10**10`` at load) for ``create_chat_completion``, which shotglass never calls: its templates are
+    rendered by ``tui/engine/template_sandbox.py``, bounded."""
+
+    def __init__(self, **_fields: object) -> None:
+        pass
+
+    def to_chat_handler(self) -> object:
+        return _no_chat_completion
+
+
+def _no_chat_completion(*_args: object, **_kwargs: object) -> object:
+    raise ModelError("shotglass renders chat templates itself; llama-cpp-python's chat completion is not used")
+
+
+@contextlib.contextmanager
+def without_chat_formatters() -> Iterator[None]:
+    """Inside, ``Llama()`` compiles no chat template (used inside ``default_model_params``: one load at a
+    time; llama-cpp-python's own server keeps its formatters)."""
+    module = llama_cpp.llama_chat_format
+    original = module.Jinja2ChatFormatter
+    module.Jinja2ChatFormatter = _NoChatFormatter  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        module.Jinja2ChatFormatter = original  # type: ignore[misc]
+
+
 class LlamaEngine:
     def __init__(self, options: LoadOptions) -> None:
         gguf = read_gguf_info(options.model_path)
@@ -118,7 +148,12 @@ class LlamaEngine:
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
             # prints go to the log file instead of the screen.
-            with log_target, contextlib.redirect_stderr(log_target), default_model_params(model_param_overrides()):
+            with (
+                log_target,
+                contextlib.redirect_stderr(log_target),
+                default_model_params(model_param_overrides()),
+                without_chat_formatters(),
+            ):
                 self._llm = llama_cpp.Llama(
                     model_path=str(options.model_path),
                     n_ctx=n_ctx,

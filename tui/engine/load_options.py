@@ -15,6 +15,7 @@ from tui.core.models.gguf import GgufInfo
 from tui.core.models.hardware import cpu_flags
 from tui.core.models.loadable import check_loadable
 from tui.engine.chat_template import ChatTemplateFormat
+from tui.engine.template_sandbox import TemplateError, TemplateStopped, compile_template
 
 DEFAULT_CTX_CAP = 8192
 GPU_BACKENDS = ("CUDA", "Metal", "Vulkan", "ROCm", "HIP", "SYCL", "OpenCL", "MUSA", "CANN", "Kompute")
@@ -36,10 +37,12 @@ def check_before_load(gguf: GgufInfo, log_file: Path | None) -> None:
     """Everything ``LlamaEngine`` checks before ``llama_cpp.Llama`` sees the file, each failure one line.
 
     The header values llama.cpp aborts on are refused (``tui/core/models/loadable.py`` says why that is
-    checked up front rather than probed in a child process). ggml is told not to run gdb on itself if it
-    aborts anyway (its backtrace would land on the terminal). And the log is written to once: on a full
-    or read-only disk that is a clear error here, not an ``OSError`` from the load's own log writes."""
+    checked up front rather than probed in a child process), and so are hostile chat templates. ggml is
+    told not to run gdb on itself if it aborts anyway (its backtrace would land on the terminal). And the
+    log is written to once: on a full or read-only disk that is a clear error here, not an ``OSError`` from
+    the load's own log writes."""
     check_loadable(gguf)
+    check_chat_templates(gguf)
     os.environ.setdefault(NO_BACKTRACE_ENV, "1")
     if log_file is None:
         return
@@ -52,6 +55,45 @@ def check_before_load(gguf: GgufInfo, log_file: Path | None) -> None:
             f"cannot write llama.cpp's log {log_file} ({error.strerror or error}); free some space there "
             "or make it writable"
         ) from None
+
+
+TEMPLATE_KEY = "tokenizer.chat_template"
+PROBE_CONVERSATIONS = (
+    [{"role": "user", "content": "Hello."}],
+    [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Hello."},
+        {"role": "assistant", "content": "Hi."},
+        {"role": "user", "content": "How are you?"},
+    ],
+)
+
+
+def check_chat_templates(gguf: GgufInfo) -> None:
+    """Refuse, in one line, a GGUF whose chat templates are hostile, before anything compiles them unbounded.
+
+    Every ``tokenizer.chat_template`` key (the default and named ones such as ``.tool_use``) is compiled in
+    the bounded sandbox: llama-cpp-python's ``Llama()`` would otherwise compile each in plain Jinja at load,
+    where a deeply nested source recurses without end and a constant ``"x" * 10**10`` is folded in memory
+    (``tui/engine/llama.py`` keeps it from compiling them at all; shotglass renders templates itself). The
+    default template is also rendered on two short conversations: a template that is stopped there (a limit,
+    a reach for Python internals) is refused now rather than on every gauge recount. A template that merely
+    refuses a conversation (``raise_exception`` on a system role) is fine."""
+    for key, value in gguf.metadata.items():
+        if (key != TEMPLATE_KEY and not key.startswith(TEMPLATE_KEY + ".")) or not isinstance(value, str):
+            continue
+        try:
+            compiled = compile_template(value)
+            if key == TEMPLATE_KEY:
+                for messages in PROBE_CONVERSATIONS:
+                    try:
+                        compiled.render(messages, add_generation_prompt=True)
+                    except TemplateStopped:
+                        raise
+                    except TemplateError:
+                        continue
+        except TemplateError as error:
+            raise ModelError(f"{gguf.path.name} is refused: {error} (in {key})") from None
 
 
 def resolve_n_ctx(info: GgufInfo, requested: int | None) -> int:

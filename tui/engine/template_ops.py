@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import string
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
@@ -68,13 +69,17 @@ def check_percent(meter: Meter, template: str, args: Any) -> None:
 
 
 def check_format(meter: Meter, template: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    """``template.format(...)``: the digits in its specs (``{:>999999}``) and the arguments are bounded."""
+    """``template.format(...)``: the digits in its specs (``{:>999999}``), the widths its nested fields take
+    from the arguments (``{:>{w}}``) and the arguments themselves are bounded."""
     values = [*args, *kwargs.values()]
-    widths = sum(
-        int(digits) if len(digits) < 12 else meter.limits.max_size + 1 for digits in re.findall(r"\d+", template)
-    )
-    if "{" in template.replace("{{", "").split("}", 1)[-1]:  # nested fields: widths may come from the arguments
-        widths += sum(abs(v) for v in values if isinstance(v, int))
+    too_long = meter.limits.max_size + 1
+    widths = 0
+    for _text, _field, spec, _conversion in string.Formatter().parse(template):
+        if not spec:
+            continue
+        widths += sum(int(digits) if len(digits) < 12 else too_long for digits in re.findall(r"\d+", spec))
+        if "{" in spec:
+            widths += sum(abs(value) for value in values if isinstance(value, int))
     meter.will_build(len(template) + widths + sum(_size_of(meter, value) for value in values))
 
 

@@ -34,7 +34,7 @@ from tui.core.errors import UserError
 from tui.engine import template_ops as ops
 from tui.engine.template_meter import CURRENT, LimitExceeded, Meter, RenderLimits, current, weight
 
-__all__ = ["CompiledTemplate", "RenderLimits", "TemplateError", "compile_template"]
+__all__ = ["CompiledTemplate", "RenderLimits", "TemplateError", "TemplateStopped", "compile_template"]
 
 DEFAULT_LIMITS = RenderLimits()
 _OPENERS = {"for", "if", "macro", "call", "filter", "block", "generation", "with", "autoescape", "trans"}
@@ -42,6 +42,11 @@ _OPENERS = {"for", "if", "macro", "call", "filter", "block", "generation", "with
 
 class TemplateError(UserError):
     """The model's chat template refused the conversation, is broken, or was stopped by its limits."""
+
+
+class TemplateStopped(TemplateError):
+    """The template was stopped: it crossed a limit or reached for Python internals. No honest template
+    does either, whatever the conversation (unlike ``raise_exception`` on roles it does not take)."""
 
 
 def _one_line(text: object) -> str:
@@ -180,6 +185,11 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
 
     # -- the sandbox's own hooks -----------------------------------------------------------------------
 
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        """Jinja returns an undefined value that fails only when used; printed, it would be empty. No real
+        template reads an underscore attribute, so the first attempt stops the template."""
+        raise SecurityError(f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe")
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         ops.check_binop(self.meter(), operator, left, right)
         return super().call_binop(context, operator, left, right)
@@ -269,15 +279,15 @@ class CompiledTemplate:
         try:
             return self._template.render(**variables)
         except LimitExceeded as error:
-            raise TemplateError(f"the model's chat template was stopped: {error}") from None
+            raise TemplateStopped(f"the model's chat template was stopped: {error}") from None
         except SecurityError as error:
-            raise TemplateError(
+            raise TemplateStopped(
                 f"the model's chat template was stopped: it tried to reach Python internals ({_one_line(error)})"
             ) from None
         except RecursionError:
-            raise TemplateError("the model's chat template was stopped: it recursed too deeply") from None
+            raise TemplateStopped("the model's chat template was stopped: it recursed too deeply") from None
         except MemoryError:
-            raise TemplateError("the model's chat template was stopped: it ran out of memory") from None
+            raise TemplateStopped("the model's chat template was stopped: it ran out of memory") from None
         except jinja2.TemplateError as error:
             raise TemplateError(f"the model's chat template refused this conversation: {_one_line(error)}") from None
         except Exception as error:  # noqa: BLE001 - the template is code from a file: any error is its own
