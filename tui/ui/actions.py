@@ -189,6 +189,7 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "copy_message",
         "Copy last reply",
         "Copy the mouse selection, else the focused message, else the last reply (OSC 52)",
+        key_label="Ctrl+C",
     ),
     ChatAction(
         "chat.raw",
@@ -196,6 +197,7 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "toggle_raw",
         "Raw / Markdown view",
         "Show replies exactly as written (literal) or as Markdown, for the whole session",
+        key_label="Ctrl+L",
     ),
     ChatAction(
         "chat.thinking",
@@ -203,6 +205,14 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "toggle_thinking",
         "Fold / unfold thinking",
         "Open or fold a reasoning model's thinking (the focused reply, else the last one)",
+        key_label="Ctrl+F",
+    ),
+    ChatAction(
+        "chat.evaluate",
+        "f12",
+        "evaluate",
+        "Evaluate…",
+        "Measure the pinned examples on a JSON-lines dataset: accuracy by shot count and profile",
     ),
     ChatAction(
         "chat.load-examples",
