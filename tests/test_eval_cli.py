@@ -88,3 +88,27 @@ def test_bad_data_is_one_line_exit_2(shotglass_cmd, tmp_path: Path, content: str
     data.write_text(content, encoding="utf-8")
     result = _run(shotglass_cmd, "eval", str(data), "--examples", str(EXAMPLES / "sentiment.toml"), timeout=120)
     assert result.returncode == 2 and fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--eval", str(EXAMPLES / "sentiment.jsonl")], "--examples FILE is required"),
+        (["--eval", "/nonexistent.jsonl", "--examples", str(EXAMPLES / "sentiment.toml")], "no such data file"),
+        (
+            [
+                "--eval",
+                str(EXAMPLES / "sentiment.jsonl"),
+                "--examples",
+                str(EXAMPLES / "sentiment.toml"),
+                "--shots",
+                "9",
+            ],
+            "more examples than the set has (8)",
+        ),
+        (["--shots", "1"], "--shots is for --eval DATA"),
+    ],
+)
+def test_eval_screen_options_are_checked_before_the_tui_starts(shotglass_cmd, args: list[str], fragment: str) -> None:
+    result = _run(shotglass_cmd, *args, timeout=120)
+    assert result.returncode == 2 and fragment in result.stderr and len(result.stderr.strip().splitlines()) == 1

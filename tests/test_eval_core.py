@@ -193,3 +193,14 @@ def test_export_paths_are_checked_before_the_run(tmp_path: Path) -> None:
     (tmp_path / "link.csv").symlink_to(taken)
     with pytest.raises(EvalDataError, match="symbolic link"):
         check_new_file(tmp_path / "link.csv", force=True)
+
+
+def test_chart_bars_in_eighths_grouped_by_profile() -> None:
+    from tui.core.eval.chart import bar, chart_lines
+
+    assert bar(0.5, 4) == "██  " and bar(1 / 16, 2) == "▏ " and bar(2.0, 2) == "██"
+    tally = EvalTally()
+    tally.add(_record(CellKey("g", 1), 0, True))
+    tally.add(_record(CellKey("g", 0), 0, False))
+    lines = chart_lines(tally.summaries(), width=10)
+    assert lines == ["g", "  0-shot ▕          ▏   0%", "  1-shot ▕██████████▏ 100%"]

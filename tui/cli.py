@@ -96,7 +96,7 @@ def _model_options(parser: argparse.ArgumentParser, default, multi_profile: bool
     group.add_argument("--examples", type=Path, default=default, help="example set (TOML) to pin as few-shot examples")
 
 
-def _eval_options(parser: argparse.ArgumentParser) -> None:
+def _eval_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--score", default="prefix", help="prefix (default), exact, regex:PATTERN or choice (labels by log-probability)"
     )
@@ -111,7 +111,11 @@ def _eval_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="shotglass", description="Chat with local GGUF models; prompt-engineering workbench.")
-    _model_options(parser, None)
+    _model_options(parser, None, multi_profile=True)
+    lab = parser.add_argument_group("prompt lab (start on the eval screen)")
+    lab.add_argument("--eval", type=Path, metavar="DATA", help="JSON-lines dataset to evaluate the --examples on")
+    lab.add_argument("--shots", help="shot counts to compare (default: 0,1,2,4,8 up to the set's size)")
+    _eval_options(lab)
     parser.add_argument("--new", action="store_true", help="start a new chat instead of reopening the last one")
     parser.add_argument(
         "--no-history", action="store_true", help="chat without opening the saved history (nothing is read or saved)"
@@ -266,6 +270,29 @@ def _eval_request(store: ProfileStore, args: argparse.Namespace, data: Path, sho
     )
 
 
+def _eval_on_start(store: ProfileStore, args: argparse.Namespace):
+    """``shotglass --eval DATA``: checked here (exit 2 with one line) before the TUI starts on it."""
+    from tui.core.eval.plan import EvalOptions, default_shots
+
+    if args.eval is None:
+        if args.shots is not None:
+            raise UserError("--shots is for --eval DATA (or the eval subcommand)")
+        return None
+    shots = args.shots
+    if shots is None:
+        shots = ",".join(str(k) for k in default_shots(len(_example_set(args).enabled_examples)))
+    request = _eval_request(store, args, args.eval, shots)
+    return EvalOptions(
+        dataset=str(args.eval),
+        shots=shots,
+        profiles=request.profiles,
+        score=args.score,
+        labels=args.labels,
+        repeats=args.repeats,
+        target=request.target,
+    )
+
+
 def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     store = ProfileStore(paths.user_profiles_dir)
     if args.command == "profiles":
@@ -354,6 +381,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     from tui.core.fewshot.examples import ExampleSet
     from tui.ui.app import AppSettings, ShotglassApp
 
+    eval_on_start = _eval_on_start(store, args)
     profile = _resolve_profile(store, args)
     pins = _example_set(args)
     local = not getattr(args, "endpoint", None)
@@ -392,6 +420,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 scan_models=model_scanner(paths) if local else None,
                 gpu_note=gpu_note() if local else "",
                 load_first=load_first,
+                eval_on_start=eval_on_start,
             )
         )
         if getattr(args, "theme", None):

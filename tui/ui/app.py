@@ -14,6 +14,7 @@ from tui.core.chat.journal import Journal, NullJournal
 from tui.core.chat.state import ChatState
 from tui.core.contract import Engine
 from tui.core.errors import UserError
+from tui.core.eval.plan import EvalOptions
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.history.journal import HistoryJournal
 from tui.core.history.store import HistoryStore
@@ -46,6 +47,8 @@ class AppSettings:
     gpu_note: str = ""
     load_first: Callable[[], Engine] | None = None
     """Loads the model after the first frame is drawn; ``engine`` is then a ``LoadingEngine`` placeholder."""
+    eval_on_start: EvalOptions | None = None
+    """``shotglass --eval DATA``: the chat opens the eval screen on it once the model is ready."""
 
 
 class ShotglassApp(App[None]):
@@ -114,5 +117,6 @@ class ShotglassApp(App[None]):
             on_engine_changed=self._use_engine,
             load_first=settings.load_first,
             on_first_load_failed=self._first_load_failed,
+            eval_on_start=settings.eval_on_start,
         )
         return ChatScreen(services, state)

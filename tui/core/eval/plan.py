@@ -80,3 +80,52 @@ def distinct_profiles(profiles: Sequence[DecodingProfile]) -> tuple[DecodingProf
     for profile in profiles:
         seen.setdefault(profile.name, profile)
     return tuple(seen.values())
+
+
+DEFAULT_SHOTS = (0, 1, 2, 4, 8)
+
+
+def default_shots(available: int) -> tuple[int, ...]:
+    """0, 1, 2, 4, 8 up to the examples there are, and all of them: the curve the advice reads."""
+    shots = [k for k in DEFAULT_SHOTS if k <= available]
+    if available not in shots:
+        shots.append(available)
+    return tuple(shots)
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What the user asked for (``shotglass --eval`` or the dataset dialog), before it meets the chat's pins,
+    system prompt and profile; ``request`` checks it all and says what is wrong in one line."""
+
+    dataset: str
+    shots: str | None = None
+    """``0,1,2,4``; None: ``default_shots`` of the pinned set."""
+    profiles: tuple[DecodingProfile, ...] = ()
+    """Empty: the chat's current profile."""
+    score: str = "prefix"
+    labels: str | None = None
+    repeats: int = 1
+    target: float | None = None
+
+    def request(
+        self, items: Sequence[EvalItem], examples: ExampleSet, system_prompt: str, current: DecodingProfile
+    ) -> EvalRequest:
+        from tui.core.eval.scoring import parse_labels, parse_scoring, with_labels
+        from tui.core.fewshot.evaluation import parse_shots
+
+        available = len(examples.enabled_examples)
+        shots = tuple(parse_shots(self.shots, available)) if self.shots is not None else default_shots(available)
+        scoring = with_labels(
+            parse_scoring(self.score), items, parse_labels(self.labels) if self.labels is not None else None
+        )
+        return EvalRequest(
+            examples=examples,
+            items=tuple(items),
+            shots=shots,
+            profiles=distinct_profiles(self.profiles or (current,)),
+            scoring=scoring,
+            repeats=self.repeats,
+            system_prompt=system_prompt,
+            target=self.target,
+        )

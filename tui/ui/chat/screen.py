@@ -35,6 +35,7 @@ from tui.ui.chat.palette import ChatCommands
 from tui.ui.chat.pins_panel import PinsPanel
 from tui.ui.chat.transcript import Transcript
 from tui.ui.chat.wiring import ChatServices
+from tui.ui.eval import flows as eval_flows
 from tui.ui.profiles.profile_bar import ProfileBar
 from tui.ui.workers import failure_notice
 
@@ -103,6 +104,8 @@ class ChatScreen(Screen[None]):
         await self.show_settings()
         if self.services.resume_id is not None:
             await conversation_flows.open_conversation(self, self.services.resume_id)
+        if self.services.eval_on_start is not None:
+            eval_flows.open_eval(self, self.services.eval_on_start)
 
     def welcome_text(self) -> str:
         return welcome_text(self.engine.info)
@@ -318,6 +321,16 @@ class ChatScreen(Screen[None]):
         await self.query_one(Transcript).show_welcome(self.welcome_text())
         self.recount(0)
         self.notify("New chat.", timeout=2)
+
+    def action_evaluate(self) -> None:
+        if not self.busy():
+            eval_flows.ask_dataset(self)
+
+    def put_draft(self, text: str) -> None:
+        """An eval item sent to the chat: it becomes the draft, to send (with the pins) or edit first."""
+        box = self.query_one(ChatInput)
+        box.text = text
+        box.focus()
 
     def action_history(self) -> None:
         if not self.busy():

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.core.contract import Engine
+from tui.core.eval.plan import EvalOptions
 from tui.core.history.store import HistoryStore
 from tui.core.profiles.store import ProfileStore
 from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
@@ -32,3 +33,5 @@ class ChatServices:
     load_first: Callable[[], Engine] | None = None
     """Loads the model to chat with after the first frame (``engine`` is a ``LoadingEngine`` until then)."""
     on_first_load_failed: Callable[[str], None] = lambda _error: None
+    eval_on_start: EvalOptions | None = None
+    """``shotglass --eval DATA``: open the eval screen on this once the model is ready."""

@@ -1,0 +1,1 @@
+"""The prompt lab: the eval screen, its widgets and the item view."""
