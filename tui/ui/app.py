@@ -23,6 +23,7 @@ from tui.core.profiles.store import ProfileStore
 from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
 from tui.ui.chat.screen import ChatScreen
 from tui.ui.chat.wiring import ChatServices
+from tui.ui.styles_cache_fix import install as install_styles_cache_fix
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ShotglassApp(App[None]):
 
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
+        install_styles_cache_fix()  # removed widgets' rendered lines are freed (a Textual leak, see the module)
         self.settings = settings
         self.engine = settings.engine
         """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""

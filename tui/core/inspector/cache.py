@@ -23,6 +23,10 @@ class ScoreCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def clear(self) -> None:
+        """A new chat: the replies scored so far can no longer be inspected, so their scores are dropped."""
+        self._entries.clear()
+
     def get(self, model_path: str, record: ReplyRecord) -> list[PositionScores] | None:
         key = (model_path, record)
         scores = self._entries.get(key)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Select, TextArea
+from textual.widgets import Select, TextArea
 from textual.worker import Worker, get_current_worker
 
 from tui.core.chat.batching import TokenBatcher
@@ -35,6 +35,7 @@ from tui.ui.chat.palette import ChatCommands
 from tui.ui.chat.pins_panel import PinsPanel
 from tui.ui.chat.transcript import Transcript
 from tui.ui.chat.wiring import ChatServices
+from tui.ui.common.footer import PruningFooter
 from tui.ui.eval import flows as eval_flows
 from tui.ui.profiles.profile_bar import ProfileBar
 from tui.ui.workers import failure_notice
@@ -75,7 +76,7 @@ class ChatScreen(Screen[None]):
         yield ContextGauge(id="gauge")
         yield ProfileBar(self.profile_names, self.state.profile, id="profile-bar")
         yield ChatInput(id="input", placeholder="Message (Enter sends, Ctrl+J new line, Esc stops a reply)")
-        yield Footer()
+        yield PruningFooter()
 
     async def on_mount(self) -> None:
         self.gauge = GaugeMeter(self, self.query_one(ContextGauge), self._to_count)
@@ -318,6 +319,7 @@ class ChatScreen(Screen[None]):
         if self.busy():
             return
         self.state.new_chat()
+        self.scores.clear()  # Ctrl+N gives back what the old chat held
         await self.query_one(Transcript).show_welcome(self.welcome_text())
         self.recount(0)
         self.notify("New chat.", timeout=2)
