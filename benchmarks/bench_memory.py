@@ -220,7 +220,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=150, help="new tokens per reply (default 150)")
     parser.add_argument("--token-delay-ms", type=float, default=2.0, help="fake engine: delay per token")
     parser.add_argument("--history", action="store_true", help="write the chat to a SQLite history (temp dir)")
-    parser.add_argument("--frames", type=int, default=6, help="traceback depth kept by tracemalloc")
+    parser.add_argument("--frames", type=int, default=1, help="traceback depth kept by tracemalloc")
     parser.add_argument("--top", type=int, default=0, help="print the N allocation sites that grew most")
     args = parser.parse_args()
     checkpoints = sorted(int(value) for value in args.turns.split(","))

@@ -1,0 +1,100 @@
+"""What a chat holds is given back: after turns, inspector looks and Ctrl+N, no widget, turn or rendered line of
+the old chat is still alive (issue 12, item 9).
+
+Counted, never timed: live objects of each kind (``gc.get_objects`` after ``gc.collect``) against what the
+screen has mounted now. ``benchmarks/bench_memory.py`` measures the same in MiB.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from textual._styles_cache import StylesCache
+from textual.widget import Widget
+from textual.widgets._footer import FooterKey
+from ui_helpers import InspectableFake, make_app, send_and_wait, wait_for
+
+from tui.core.chat.state import Turn
+from tui.core.inspector.cache import ScoreCache
+from tui.ui import styles_cache_fix
+from tui.ui.chat import transcript
+from tui.ui.chat.message_view import MessageView
+from tui.ui.inspector.screen import InspectorScreen
+
+REPLY = "## Answer\n\nA paragraph with `code` and **bold** words.\n\n- one\n- two\n\nA last paragraph."
+
+
+def live(kind: type) -> list[object]:
+    gc.collect()
+    return [obj for obj in gc.get_objects() if isinstance(obj, kind)]
+
+
+async def inspect_and_close(pilot) -> None:
+    app = pilot.app
+    chat = app.screen
+    await pilot.press("f8")
+    await wait_for(pilot, lambda: isinstance(app.screen, InspectorScreen) and bool(app.screen.scores))
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: app.screen is chat)
+
+
+async def settle(pilot) -> None:
+    """Let pending removals, recomposes and the "New chat." toast's widgets finish."""
+    pilot.app.clear_notifications()
+    for _ in range(3):
+        await pilot.pause(0.05)
+
+
+async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkeypatch):
+    monkeypatch.setattr(transcript, "MAX_MOUNTED", 6)  # the window trims within a short test
+    monkeypatch.setattr(transcript, "KEEP_MOUNTED", 4)
+    engine = InspectableFake(default_reply=REPLY)
+    app = make_app(store, engine)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await settle(pilot)
+        start_turns = len(live(Turn))
+        for index in range(8):
+            await send_and_wait(pilot, f"question {index}")
+            mounted = len(app.screen.query(MessageView))
+            assert mounted <= 6
+            assert len(live(MessageView)) == mounted  # trimmed views are snapshots, not widgets kept alive
+        for _ in range(3):
+            await inspect_and_close(pilot)
+        screen = app.screen
+        assert len(screen.scores) == 1
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: not screen.state.messages and bool(screen.query("#welcome")))
+        await settle(pilot)
+
+        assert live(MessageView) == []
+        assert len(live(Turn)) == start_turns
+        assert len(screen.scores) == 0
+        widgets = live(Widget)
+        # Every StylesCache belongs to a live widget: none is pinned by Textual's lru_cache with its lines.
+        assert len(live(StylesCache)) <= len(widgets)
+        # The chat footer kept none of the keys it replaced at each recompose (F8 open/close, focus moves).
+        mounted_keys = set(screen.query(FooterKey))
+        assert [key for key in live(FooterKey) if key not in mounted_keys] == []
+
+
+def test_score_cache_is_bounded_and_cleared():
+    cache = ScoreCache(limit=8)
+    records = [object() for _ in range(20)]
+    for index, record in enumerate(records):
+        cache.put("model.gguf", record, [index])  # type: ignore[arg-type, list-item]
+    assert len(cache) == 8
+    assert cache.get("model.gguf", records[0]) is None  # type: ignore[arg-type]
+    assert cache.get("model.gguf", records[-1]) == [19]  # type: ignore[arg-type]
+    cache.clear()
+    assert len(cache) == 0
+
+
+def test_styles_cache_fix_is_idempotent_and_keeps_the_styles():
+    styles_cache_fix.install()
+    assert styles_cache_fix.install() is False  # already in place: nothing to replace
+    from textual.color import Color
+
+    base, background = Color(10, 20, 30), Color(40, 50, 60, 0.5)
+    inner, outer = StylesCache().get_inner_outer(base, background)
+    assert inner.background == base + background
+    assert outer.background == base
