@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tui.commands.pull import register as register_pull
 
     register_history(commands)
+    from tui.commands.runs import register as register_runs
+
+    register_runs(commands)
     register_models(commands)
     register_cache(commands)
     register_pull(commands)
@@ -268,6 +271,27 @@ def _eval_request(store: ProfileStore, args: argparse.Namespace, data: Path, sho
         renders=tuple(renders) if renders else (None,),
         target=target / 100 if target is not None else None,
     )
+
+
+def _save_eval_run(paths: AppPaths, request, data: Path, engine, summaries) -> str:
+    """Keep the run in the history database; a failure is one line, never the run's results lost."""
+    from tui.core.history.eval_runs import save_run
+    from tui.core.history.store import HistoryError, HistoryStore
+
+    try:
+        with HistoryStore.for_paths(paths) as history:
+            run_id = save_run(
+                history,
+                request,
+                summaries,
+                dataset=shown(data),
+                model_name=engine.info.name,
+                model_path=engine.info.path,
+                stopped=False,
+            )
+    except HistoryError as error:
+        return f"note: run not saved in the history: {error}"
+    return f"note: saved as eval run {run_id} ('shotglass runs show {run_id}', 'shotglass runs compare')"
 
 
 def _eval_on_start(store: ProfileStore, args: argparse.Namespace):
@@ -351,6 +375,10 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         from tui.commands.pull import run_pull
 
         return run_pull(args)
+    if args.command == "runs":
+        from tui.commands.runs import run_runs
+
+        return run_runs(args, paths)
     if args.command == "history":
         from tui.commands.history import run_history
 
@@ -364,8 +392,11 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         if args.csv is not None:
             check_new_file(args.csv, args.force)
         engine = load_engine(args, paths)
+        save = (
+            None if getattr(args, "no_history", False) else partial(_save_eval_run, paths, request, args.data, engine)
+        )
         try:
-            return run_eval(engine, request, as_json=args.json, csv_path=args.csv, force=args.force)
+            return run_eval(engine, request, as_json=args.json, csv_path=args.csv, force=args.force, save_run=save)
         finally:
             engine.close()
     if args.command == "tokens":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -32,6 +33,7 @@ def run_eval(
     err: TextIO = sys.stderr,
     csv_path: Path | None = None,
     force: bool = False,
+    save_run: Callable[[tuple[CellSummary, ...]], str] | None = None,
 ) -> int:
     """Completion-format models see labelled pins whatever ``--render`` says, and are told so."""
     from rich.console import Console
@@ -63,6 +65,8 @@ def run_eval(
     )
     if csv_path is not None:
         write_new_text(csv_path, results_csv(summaries), force=force)
+    if save_run is not None:
+        err.write(save_run(summaries) + "\n")  # a line either way: where the run is kept, or why it is not
     if as_json:
         out.write(results_json(summaries, advice=advice, scoring=request.scoring.name) + "\n")
         return 0

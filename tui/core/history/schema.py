@@ -77,7 +77,27 @@ _V2 = (
         UPDATE id_high_water SET value = max(value, new.id) WHERE name = 'conversations'; END""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+_V3 = (
+    # Prompt-lab runs (``shotglass eval`` and the eval screen): what was measured on what, and the scores. The
+    # per-cell results are JSON (the ``eval --json`` rows), small and read whole; runs are listed by time.
+    """CREATE TABLE eval_runs (
+        id INTEGER PRIMARY KEY,
+        created_at REAL NOT NULL,
+        dataset TEXT NOT NULL,
+        dataset_sha256 TEXT NOT NULL,
+        items INTEGER NOT NULL,
+        example_set TEXT NOT NULL,
+        example_set_json TEXT NOT NULL DEFAULT '{}',
+        profiles TEXT NOT NULL,
+        model_path TEXT NOT NULL,
+        model_name TEXT NOT NULL,
+        score TEXT NOT NULL,
+        stopped INTEGER NOT NULL DEFAULT 0,
+        results_json TEXT NOT NULL)""",
+    "CREATE INDEX eval_runs_by_time ON eval_runs (created_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 """Migration N (0-based) takes the schema from ``user_version`` N to N+1. Append only; never edit one."""
 
 

@@ -82,6 +82,11 @@ class HistoryStore:
         self.writer = HistoryWriter()
         """Where the chat queues its writes (``HistoryJournal``), so the UI thread never waits for SQLite."""
 
+    @property
+    def connection(self) -> HistoryConnection:
+        """For the other tables' modules (``eval_runs``): one connection and lock per store."""
+        return self._connection
+
     @classmethod
     def for_paths(cls, paths: AppPaths) -> "HistoryStore":
         return cls(history_path(paths))
