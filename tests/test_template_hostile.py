@@ -102,6 +102,10 @@ BOMBS = {
     "power": "{% set n = 10 %}{{ n ** 999999999 }}",
     "repeated_squaring": "{% set ns = namespace(x=10**100) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}"
     "{% endfor %}",
+    "urlize_scan": "{{ ('x ' * 499999)|urlize|length }}",
+    "sort_with_key": "{% for i in range(10) %}{{ ('ba' * 499999)|list|sort|first }}{% endfor %}",
+    "method_results": "{% set s = 'a' * 999999 %}{% for i in range(10000) %}{% set t = s.upper() %}{% endfor %}",
+    "repeated_scans": "{% set s = 'a' * 999999 %}{% for i in range(100000) %}{{ ('a' * 999 ~ 'b') in s }}{% endfor %}",
     "deep_recursion": "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}",
     "exponential_recursion": "{% macro f(n) %}{% if n < 40 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}"
     "{{ f(0) }}",

@@ -217,9 +217,23 @@ def _wordwrap(meter: Meter, *args: Any, **kwargs: Any) -> None:
 
 
 def _whole(meter: Meter, *args: Any, **kwargs: Any) -> None:
-    """Filters that turn their whole input into text or compare all of it (``string``, ``pprint``, ``sort``)."""
+    """Filters that turn their whole input into text (``string``, ``pprint``, ``list``)."""
     if args:
         meter.will_build(_size_of(meter, args[0]))
+
+
+SLOW_SHARE = 10
+"""Filters that spend Python code per item or word (``sort`` and ``unique`` with their key functions,
+``urlize``, ``title``) take a tenth of ``max_size``: one call on a full-size input would take about a second,
+and a single call cannot be stopped midway."""
+
+
+def _slow(meter: Meter, *args: Any, **kwargs: Any) -> None:
+    if args:
+        size, limit = _size_of(meter, args[0]), meter.limits.max_size // SLOW_SHARE
+        if size > limit:
+            raise LimitExceeded(f"it gave a filter {size:,} items to sort or scan (the limit is {limit:,})")
+        meter.will_build(size)
 
 
 def bounded_filters(limits: RenderLimits) -> dict[str, Callable[..., Any]]:
@@ -235,8 +249,10 @@ def bounded_filters(limits: RenderLimits) -> dict[str, Callable[..., Any]]:
         "slice": _count_arg(1, "slices", lambda limits: limits.max_range),
         "wordwrap": _wordwrap,
     }
-    for name in ("string", "pprint", "sort", "unique", "dictsort", "list", "urlize", "escape", "e", "forceescape"):
+    for name in ("string", "pprint", "list", "escape", "e", "forceescape"):
         checks[name] = _whole
+    for name in ("sort", "unique", "dictsort", "groupby", "urlize", "striptags", "title", "wordcount"):
+        checks[name] = _slow
     return {name: _bounded(name, check, limits) for name, check in checks.items()}
 
 

@@ -198,7 +198,10 @@ class _BoundedEnvironment(ImmutableSandboxedEnvironment):
         meter = __self.meter()
         meter.step()
         args = ops.check_method(meter, __obj, args, kwargs)
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, (str, bytes, list, tuple)):  # what methods and macros build counts as built
+            meter.will_build(len(result))
+        return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)
