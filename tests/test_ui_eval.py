@@ -122,3 +122,43 @@ async def test_bad_datasets_are_one_notice_and_the_chat_stays(store, tmp_path: P
         await pilot.pause()
         assert any("does not compile" in n.message for n in pilot.app._notifications)
         assert pilot.app.screen is chat and chat.state.pins == PINS
+
+
+async def test_runs_are_kept_listed_and_compared(store, tmp_path: Path) -> None:
+    from tui.core.history.eval_runs import list_runs
+    from tui.core.history.store import HistoryStore
+    from tui.ui.eval.runs_screen import RunsScreen
+
+    engine = FakeEngine(default_reply="positive")
+    options = EvalOptions(dataset=str(_data(tmp_path)), shots="0,1")
+    with HistoryStore(tmp_path / "history.sqlite3") as history:
+        app = make_app(store, engine, pins=PINS, eval_on_start=options, history=history, resume=False)
+        async with app.run_test(size=(140, 50)) as pilot:
+            screen = await _finished(pilot)
+            await pilot.press("r")  # the same run again, kept as a second run
+            await wait_for(pilot, lambda: not screen.running and len(screen.tally.records) == 4)
+            assert history.writer.wait_idle(5)
+            runs = list_runs(history)
+            assert len(runs) == 2 and runs[0].dataset_sha256 == runs[1].dataset_sha256
+            assert [row["correct"] for row in runs[0].results] == [1, 1]
+            await pilot.press("h")
+            await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunsScreen))
+            runs_screen = pilot.app.screen
+            await pilot.press("space")
+            await pilot.press("down")
+            await pilot.press("space")
+            compare = runs_screen.query_one("#runs-compare")
+            await wait_for(pilot, lambda: compare.row_count == 2)
+            assert compare.get_row_at(0)[2] == "1/2 50%" and compare.get_row_at(0)[4] == "+0%"
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: pilot.app.screen is screen)
+
+
+async def test_without_history_there_is_no_runs_key(store, tmp_path: Path) -> None:
+    options = EvalOptions(dataset=str(_data(tmp_path)), shots="0")
+    async with make_app(store, pins=PINS, eval_on_start=options).run_test(size=(140, 50)) as pilot:
+        screen = await _finished(pilot)
+        assert screen.check_action("runs", ()) is False
+        await pilot.press("h")
+        await pilot.pause()
+        assert pilot.app.screen is screen

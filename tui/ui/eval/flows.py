@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.core.errors import UserError, shown
-from tui.core.eval.plan import EvalOptions
+from tui.core.eval.plan import EvalOptions, EvalRequest
+from tui.core.eval.tally import EvalTally
 from tui.core.fewshot.evaluation import read_eval_data
+from tui.core.history.eval_runs import save_run
+from tui.core.history.store import HistoryStore
 from tui.ui.common.text_editor import TextFieldsEditor
-from tui.ui.eval.screen import EvalScreen
+from tui.ui.eval.screen import EvalScreen, RunSaver
 
 if TYPE_CHECKING:
     from tui.ui.chat.screen import ChatScreen
@@ -54,4 +57,34 @@ def open_eval(screen: ChatScreen, options: EvalOptions) -> None:
         if text:
             screen.put_draft(text)
 
-    screen.app.push_screen(EvalScreen(screen.engine, request, shown(path)), returned)
+    history = screen.services.history
+    saver = _saver(screen, history, shown(path)) if history is not None else None
+    screen.app.push_screen(EvalScreen(screen.engine, request, shown(path), saver, history), returned)
+
+
+def _saver(screen: ChatScreen, history: HistoryStore, dataset: str) -> RunSaver:
+    """Each finished or stopped run goes to the history through its writer thread (the UI never waits for
+    SQLite); a write given up is one notice."""
+    engine = screen.engine
+
+    def save(request: EvalRequest, tally: EvalTally, stopped: bool) -> str:
+        summaries = tally.summaries()
+
+        def write() -> None:
+            save_run(
+                history,
+                request,
+                summaries,
+                dataset=dataset,
+                model_name=engine.info.name,
+                model_path=engine.info.path,
+                stopped=stopped,
+            )
+
+        def failed(text: str) -> None:  # from the writer's thread
+            screen.app.call_later(screen.notify, f"Run not saved: {text}", severity="error", timeout=10)
+
+        history.writer.submit("eval run", write, failed)
+        return "Kept in the history; h lists the saved runs."
+
+    return save

@@ -27,12 +27,14 @@ from tui.core.eval.plan import EvalRequest
 from tui.core.eval.runner import iter_records
 from tui.core.eval.scoring import ScoreKind, distinct_outputs
 from tui.core.eval.tally import EvalTally
+from tui.core.history.store import HistoryStore
 from tui.ui.eval.chart_view import AccuracyChart
 from tui.ui.eval.confusion_view import ConfusionView
 from tui.ui.eval.item_screen import ItemScreen
 from tui.ui.eval.items_table import ItemsTable
 from tui.ui.eval.messages import EvalEnded, EvalScored
 from tui.ui.eval.results_table import ResultsTable
+from tui.ui.eval.runs_screen import RunsScreen
 from tui.ui.plain import plain
 from tui.ui.workers import failure_notice
 
@@ -42,10 +44,22 @@ RunSaver = Callable[[EvalRequest, EvalTally, bool], str | None]
 
 class EvalScreen(Screen[str | None]):
     CSS_PATH = "../eval.tcss"
-    BINDINGS = [Binding("escape", "stop_or_close", "Stop / close"), Binding("r", "rerun", "Run again")]
+    BINDINGS = [
+        Binding("escape", "stop_or_close", "Stop / close"),
+        Binding("r", "rerun", "Run again"),
+        Binding("h", "runs", "Saved runs"),
+    ]
 
-    def __init__(self, engine: Engine, request: EvalRequest, dataset: str, save_run: RunSaver | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        request: EvalRequest,
+        dataset: str,
+        save_run: RunSaver | None = None,
+        history: HistoryStore | None = None,
+    ) -> None:
         super().__init__()
+        self.history = history
         self.engine = engine
         self.request = request
         self.dataset = dataset
@@ -137,6 +151,14 @@ class EvalScreen(Screen[str | None]):
                 self.dismiss(text)
 
         self.app.push_screen(ItemScreen(record), chosen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "Saved runs" key where nothing is kept (``--no-history``)."""
+        return self.history is not None if action == "runs" else True
+
+    def action_runs(self) -> None:
+        if self.history is not None:
+            self.app.push_screen(RunsScreen(self.history))
 
     def action_stop_or_close(self) -> None:
         if self.running:
