@@ -197,6 +197,31 @@ def test_stopped_renders_leave_the_template_usable() -> None:
     assert template.render(MESSAGES, add_generation_prompt=True) == "Hello."
 
 
+def test_renders_in_threads_have_their_own_budgets() -> None:
+    """The gauge recounts in a worker while a reply is prepared in another: one render's spending never
+    counts against another's, even on the same (cached) compiled template."""
+    import threading
+
+    source = "{% for m in messages %}{% if m.content == 'spin' %}{% for i in range(10**5) %}{% for j in range(10**5) %}"
+    source += "{% endfor %}{% endfor %}{% endif %}{{ m.content }}{% endfor %}"
+    template = compile_template(source)
+    assert compile_template(source) is template
+    outcomes: list[str] = []
+
+    def spin() -> None:
+        try:
+            template.render([{"role": "user", "content": "spin"}], add_generation_prompt=True)
+        except TemplateStopped as error:
+            outcomes.append(str(error))
+
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    honest = [template.render(MESSAGES, add_generation_prompt=True) for _ in range(200)]
+    spinner.join(FAST)
+    assert honest == ["Hello."] * 200
+    assert len(outcomes) == 1 and "was stopped" in outcomes[0]
+
+
 def test_tight_limits_are_the_ones_enforced() -> None:
     template = compile_template(
         "{% for m in messages %}{{ m.content }}{% endfor %}", limits=RenderLimits(output_chars=10, max_steps=50)

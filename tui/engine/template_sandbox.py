@@ -17,6 +17,7 @@ comes out as one ``TemplateError`` line; nothing it does reaches Python beyond t
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -305,7 +306,16 @@ def compile_template(
     source: str, *, limits: RenderLimits = DEFAULT_LIMITS, clock: Callable[[], datetime] = datetime.now
 ) -> CompiledTemplate:
     """Compile ``source`` in the bounded sandbox, or raise ``TemplateError`` saying why not. ``clock`` gives
-    ``strftime_now`` its time (local time, as transformers uses)."""
+    ``strftime_now`` its time (local time, as transformers uses).
+
+    Compiled templates are kept (the load check and the prompt format compile the same source; a large real
+    one takes 100 ms): a ``CompiledTemplate`` holds no state between renders, so sharing one is safe, also
+    across threads."""
+    return _compile_cached(source, limits, clock)
+
+
+@functools.lru_cache(maxsize=8)
+def _compile_cached(source: str, limits: RenderLimits, clock: Callable[[], datetime]) -> CompiledTemplate:
     env = _BoundedEnvironment(limits, clock)
     token = CURRENT.set(Meter(limits, time.monotonic() + limits.seconds))
     try:
