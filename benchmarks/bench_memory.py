@@ -18,7 +18,7 @@ llama.cpp's buffers too, and the allocator may keep freed pages: a heap back at 
 means the memory is free inside the process, not leaked. ``--top N`` prints the N allocation sites (grouped
 by traceback) that grew most from warm start to after Ctrl+N, to find where memory goes.
 
-    python benchmarks/bench_memory.py                          # fake engine, ~1-2 min on 2 cores
+    python benchmarks/bench_memory.py                          # fake engine, ~7 min on 2 busy cores
     python benchmarks/bench_memory.py --engine model --turns 10,30 --inspects 10   # ~3-4 min
 """
 
