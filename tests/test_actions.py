@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tui.ui.actions import CHAT_ACTIONS, chat_bindings, palette_actions, welcome_keys
+from tui.ui.actions import CHAT_ACTIONS, FOOTER_ORDER, chat_bindings, key_label, palette_actions, welcome_keys
+from tui.ui.chat.chat_input import NEWLINE_KEYS
 from tui.ui.chat.screen import ChatScreen
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-NOT_ACTIONS = {"Enter", "Ctrl+J", "Ctrl+P"}
-"""Keys of the message box (send, new line) and of Textual itself (the palette), not chat actions."""
+NOT_ACTIONS = {"Enter", "Ctrl+J / Alt+J"}
+"""Keys of the message box (send, new line), not chat actions."""
+PALETTE_ROW = "Ctrl+P / "
+"""Textual's own palette key (Ctrl+P) comes first in the palette's row, before our second key (Alt+X)."""
 
 
 def _readme_keys() -> dict[str, str]:
@@ -19,15 +22,48 @@ def _readme_keys() -> dict[str, str]:
     keys = {}
     for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        keys[cells[0].split(" (")[0]] = cells[1]
+        keys[cells[0].split(" (")[0].removeprefix(PALETTE_ROW)] = cells[1]
     return keys
 
 
 def test_ids_and_keys_are_unique() -> None:
     ids = [action.id for action in CHAT_ACTIONS]
-    keys = [action.key for action in CHAT_ACTIONS if action.key]
+    keys = [key for action in CHAT_ACTIONS for key in action.keys]
     assert len(set(ids)) == len(ids) and len(set(keys)) == len(keys)
     assert all(re.fullmatch(r"chat\.[a-z-]+", action_id) for action_id in ids)
+    assert not set(keys) & NEWLINE_KEYS
+
+
+def test_every_action_with_a_key_has_one_that_is_not_an_f_key() -> None:
+    """F-keys are what GNOME Terminal (F10), VS Code (F5, F6, F10, F11) and macOS (Fn) take first."""
+    for action in CHAT_ACTIONS:
+        if action.keys:
+            assert any(not re.fullmatch(r"f\d+", key) for key in action.keys), action.id
+            assert any(key.startswith(("alt+", "ctrl+", "escape")) for key in action.keys), action.id
+
+
+def test_keys_vs_code_takes_have_an_alt_twin() -> None:
+    """VS Code's terminal keeps Ctrl+P, Ctrl+Q, Ctrl+F and Ctrl+N (and F5/F6/F10/F11 for its debugger)."""
+    taken = {"ctrl+p", "ctrl+q", "ctrl+f", "ctrl+n", "f5", "f6", "f10", "f11"}
+    for action in CHAT_ACTIONS:
+        if set(action.keys) & taken:
+            assert any(key.startswith("alt+") for key in action.keys), action.id
+    assert any(action.action == "app.command_palette" for action in CHAT_ACTIONS)  # Ctrl+P's twin
+
+
+def test_the_footer_order_names_every_footer_action_once() -> None:
+    footer = [action.id for action in CHAT_ACTIONS if action.footer is not None]
+    assert sorted(FOOTER_ORDER) == sorted(footer) and len(set(FOOTER_ORDER)) == len(FOOTER_ORDER)
+
+
+def test_key_labels_are_written_as_people_write_keys() -> None:
+    assert [key_label(key) for key in ("escape", "f10", "ctrl+r", "alt+p", "ctrl+shift+up")] == [
+        "Esc",
+        "F10",
+        "Ctrl+R",
+        "Alt+P",
+        "Ctrl+Shift+Up",
+    ]
 
 
 def test_every_action_is_a_method_of_the_chat_screen() -> None:
@@ -45,6 +81,7 @@ def test_the_readme_key_table_matches_the_actions_table() -> None:
     readme = _readme_keys()
     keyed = {action.key_label: action for action in CHAT_ACTIONS if action.key_label}
     assert set(readme) - NOT_ACTIONS == set(keyed), "README keys differ from tui/ui/actions.py"
+    assert NOT_ACTIONS <= set(readme)
 
 
 def test_the_welcome_text_names_each_key_it_lists() -> None:

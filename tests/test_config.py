@@ -3,6 +3,7 @@ started with the config's defaults, the theme picked in the app saved back with 
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,10 @@ from tui.commands.config import config_path, remember_theme
 from tui.core.config.settings import INT_RANGES, ConfigError, parse_settings, with_theme
 from tui.core.paths import AppPaths
 from tui.engine.fake import FakeEngine
+from tui.ui.actions import CHAT_ACTIONS
 from tui.ui.app import ShotglassApp
+
+BOUND_ACTIONS = [action for action in CHAT_ACTIONS if action.key]
 
 SRC = "/home/u/.config/shotglass/config.toml"
 
@@ -30,12 +34,12 @@ system = ""
 theme = "nord"
 
 [keys]
-"chat.send" = "ctrl+j"
+"chat.stop" = "ctrl+s"
 """
     settings = parse_settings(text, SRC)
     assert (settings.ctx, settings.threads, settings.gpu_layers, settings.system) == (4096, 2, -1, "")
     assert settings.model == "hf:acme/tiny/t.gguf" and settings.theme == "nord"
-    assert settings.keys == (("chat.send", "ctrl+j"),)
+    assert settings.keys == (("chat.stop", "ctrl+s"),)
 
 
 @pytest.mark.parametrize(
@@ -72,13 +76,13 @@ def test_ranges_are_the_command_lines() -> None:
 
 
 def test_with_theme_keeps_the_other_keys_and_never_rewrites_a_broken_file() -> None:
-    text = 'ctx = 4096\nsystem = "Be brief."\n\n[keys]\n"chat.send" = "ctrl+j"\n'
+    text = 'ctx = 4096\nsystem = "Be brief."\n\n[keys]\n"chat.stop" = "ctrl+s"\n'
     updated = parse_settings(with_theme(text, "nord", SRC), SRC)
     assert (updated.theme, updated.ctx, updated.system, updated.keys) == (
         "nord",
         4096,
         "Be brief.",
-        (("chat.send", "ctrl+j"),),
+        (("chat.stop", "ctrl+s"),),
     )
     assert parse_settings(with_theme("", "nord", SRC), SRC).theme == "nord"
     for broken in ("ctx = [", "ctx = 5"):
@@ -109,15 +113,17 @@ def test_config_path_and_show_say_where_each_value_came_from(
     assert cli.main(["config", "show"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"config file: {path} (not found: built-in defaults)\n")
-    assert "profile     greedy-factual" in out and out.count("built-in") == 8
-    _write(isolated_dirs, 'ctx = 4096\nthreads = 2\ntheme = "nord"\n[keys]\n"chat.send" = "ctrl+j"\n')
+    assert re.search(r"^profile +greedy-factual +built-in$", out, re.M)
+    assert out.count("built-in") == 8 + len(BOUND_ACTIONS)  # and every action's keys
+    _write(isolated_dirs, 'ctx = 4096\nthreads = 2\ntheme = "nord"\n[keys]\n"chat.stop" = "ctrl+s"\n')
     assert cli.main(["--threads", "3", "config", "show"]) == 0
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert rows["ctx"].split()[1:] == ["4096", "config", str(path)]
     assert rows["threads"].split()[1:] == ["3", "flag"]
     assert rows["theme"].split()[1:] == ["nord", "config", str(path)]
     assert rows["profile"].split()[1:] == ["greedy-factual", "built-in"]
-    assert rows["keys.chat.send"].split()[1:] == ["=", "'ctrl+j'", "config"]
+    assert rows["keys.chat.stop"].split()[1:] == ["ctrl+s", "config", str(path)]
+    assert rows["keys.chat.next-profile"].split()[1:] == ["f2,alt+p", "built-in"]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +173,7 @@ def test_the_chat_starts_with_config_defaults_and_saves_the_theme_picked(
 ) -> None:
     path = _write(
         isolated_dirs,
-        f'model = "{model_path}"\nsystem = "Be brief."\ntheme = "dracula"\n\n[keys]\n"chat.send" = "ctrl+j"\n',
+        f'model = "{model_path}"\nsystem = "Be brief."\ntheme = "dracula"\n\n[keys]\n"chat.stop" = "ctrl+s"\n',
     )
     seen = []
 
@@ -181,12 +187,13 @@ def test_the_chat_starts_with_config_defaults_and_saves_the_theme_picked(
     assert theme == "dracula" and settings.system_prompt == "Be brief."
     assert settings.resume  # defaults from the file do not stop the last chat from reopening
     assert settings.engine.info.path == str(model_path)
+    assert settings.keymap == {"chat.stop": "ctrl+s"}  # [keys], checked, handed to the app
     saved = parse_settings(path.read_text(encoding="utf-8"), str(path))
     assert (saved.theme, saved.system, saved.model, saved.keys) == (
         "nord",
         "Be brief.",
         str(model_path),
-        (("chat.send", "ctrl+j"),),
+        (("chat.stop", "ctrl+s"),),
     )
 
 

@@ -369,8 +369,9 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
         return run_cache(args, paths)
     if args.command == "config":
         from tui.commands.config import run_config
+        from tui.ui.keymap import key_rows
 
-        return run_config(args, paths)
+        return run_config(args, paths, key_rows=key_rows)
     if args.command == "pull":
         from tui.commands.pull import run_pull
 
@@ -413,6 +414,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
     from tui.ui.app import AppSettings, ShotglassApp
 
     eval_on_start = _eval_on_start(store, args)
+    keymap = _keymap(args, paths)
     profile = _resolve_profile(store, args)
     pins = _example_set(args)
     local = not getattr(args, "endpoint", None)
@@ -452,6 +454,7 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
                 gpu_note=gpu_note() if local else "",
                 load_first=load_first,
                 eval_on_start=eval_on_start,
+                keymap=keymap,
             )
         )
         if getattr(args, "theme", None):
@@ -473,6 +476,14 @@ def _dispatch(args: argparse.Namespace, paths: AppPaths) -> int:
             for line in history.close():  # writes given up after the screen was gone: said here instead
                 print(f"shotglass: history: {line}", file=sys.stderr)
     return code or 0
+
+
+def _keymap(args: argparse.Namespace, paths: AppPaths) -> dict[str, str]:
+    """``[keys]`` from config.toml as a Textual keymap, checked before the model loads (one line, exit 2)."""
+    from tui.commands.config import config_path
+    from tui.ui.keymap import check_keymap
+
+    return check_keymap(getattr(args, "config_keys", ()), shown(config_path(paths)))
 
 
 def _flag(args: argparse.Namespace, key: str) -> bool:

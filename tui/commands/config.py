@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -69,6 +70,7 @@ def apply_settings(args: argparse.Namespace, settings: Settings, paths: AppPaths
         setattr(args, key, value)
         taken.add(key)
     args.from_config = frozenset(taken)
+    args.config_keys = settings.keys  # checked against the actions table where the UI is built (tui/ui/keymap.py)
 
 
 def _config_model(value: str, source: str) -> Path:
@@ -143,7 +145,14 @@ def effective(args: argparse.Namespace, settings: Settings, paths: AppPaths) -> 
     return resolve(SETTING_KEYS, layers)
 
 
-def run_config(args: argparse.Namespace, paths: AppPaths, *, out: TextIO | None = None) -> int:
+KeyRows = Callable[[Sequence[tuple[str, str]], str], Sequence[Resolved]]
+"""``[keys]`` entries and the file's name -> the keys in effect per action (``tui.ui.keymap.key_rows``, passed in
+by the composition root: the actions table is the UI's)."""
+
+
+def run_config(
+    args: argparse.Namespace, paths: AppPaths, *, out: TextIO | None = None, key_rows: KeyRows | None = None
+) -> int:
     out = out or sys.stdout  # looked up per call: a caller (a test) may have replaced it
     path = config_path(paths)
     if args.action == "path":
@@ -156,13 +165,17 @@ def run_config(args: argparse.Namespace, paths: AppPaths, *, out: TextIO | None 
     if settings.profile is not None:
         _check_profile(settings.profile, source, paths)
     out.write(f"config file: {source}{'' if path.exists() else ' (not found: built-in defaults)'}\n")
-    rows = [(item.key, _display(item.value), item.source) for item in effective(args, settings, paths)]
+    resolved = effective(args, settings, paths)
+    if key_rows is not None:
+        resolved = (*resolved, *key_rows(settings.keys, source))  # a bad [keys] entry: one line, exit 2
+    rows = [(item.key, _display(item.value), item.source) for item in resolved]
     width = max(len(key) for key, _, _ in rows)
     value_width = min(60, max(len(value) for _, value, _ in rows))
     for key, value, where in rows:
         out.write(f"{key:<{width}}  {value:<{value_width}}  {where}\n")
-    for action, key in settings.keys:
-        out.write(f"keys.{shown(action)} = {shown(key)!r}  config\n")
+    if key_rows is None:
+        for action, key in settings.keys:
+            out.write(f"keys.{shown(action)} = {shown(key)!r}  config\n")
     return 0
 
 

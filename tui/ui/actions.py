@@ -1,8 +1,33 @@
-"""Every chat action, declared once: its binding id, key, footer label, palette entry and how the README and
-the welcome text name it. The chat screen's BINDINGS, the command palette and the welcome text are derived
-from this table, and a test checks the README's key table against it, so a key changes in one place.
+"""Every chat action, declared once: its binding id, keys, footer label, palette entry and welcome phrase. The
+chat screen's BINDINGS, the command palette, the footer's order and the welcome text are derived from this
+table, and a test checks the README's key table against it, so a key changes in one place.
 
-Binding ids (``chat.stop``) are what a keymap in config.toml remaps (Textual's ``App.set_keymap``).
+Binding ids (``chat.stop``) are what ``[keys]`` in config.toml remaps (Textual's ``App.set_keymap``, see
+``tui/ui/keymap.py``).
+
+Every action has a key that is not an F-key, because the F-keys are the keys terminals take first:
+
+    terminal                  takes (default settings)                 so the second key is
+    GNOME Terminal            F10 (menu), F11 (full screen),           Alt+letter: menu mnemonics are off by
+                              Ctrl+Shift+letter                        default, Alt+letter reaches the app
+    macOS Terminal, iTerm2    F1-F12 need Fn; Option types ∂ π ø       Ctrl+letter and Ctrl+P work as they
+                              unless "Use Option as Meta key" /        are; Alt+letter once Option sends Meta
+                              "Esc+" is set                            (README says where)
+    VS Code (Linux, Windows)  Ctrl+P (quick open), Ctrl+Q, Ctrl+F      Alt+letter: terminal.integrated
+                              (terminal find), Ctrl+J (panel), Ctrl+N, .allowMnemonics is off by default, so
+                              F5/F6/F10/F11 (debugger)                 Alt+letter goes to the app; on macOS
+                                                                       VS Code uses Cmd, Ctrl+P passes
+    tmux                      Ctrl+B (prefix); Alt+Enter arrives as    Alt+letter (sent as Esc+letter) and
+                              Esc+Enter, which Textual reads as Enter  Ctrl+letter pass through
+
+Why these letters: the message box (Textual's TextArea, 8.2.8) binds Ctrl+A/E/W/D/X/C/V/U/K/Z/Y, Ctrl+J is
+the new line and Ctrl+H/I/M/[ are Backspace, Tab, Enter and Esc on the wire, so no Ctrl+letter is left for the
+ten F-key actions. The message box binds no Alt+letter and does not type one (an Alt key has no character),
+so each F-key action gets the Alt+ of its initial: Alt+P profile, Alt+E edit profile, Alt+F few-shot pins,
+Alt+A add the last exchange to the pins, Alt+S system prompt, Alt+W what the model will see (the prompt),
+Alt+I inspect, Alt+C compare, Alt+M model, Alt+V evaluate. Ctrl+N, Ctrl+F, Ctrl+Q and the palette's Ctrl+P,
+which VS Code takes, get Alt+N, Alt+T (thinking), Alt+Q and Alt+X (the command prompt, as in Emacs's M-x).
+The other Ctrl keys (R, G, T, O, C, L) reach the app in all four terminals.
 """
 
 from __future__ import annotations
@@ -18,7 +43,7 @@ from tui.core.contract import ModelInfo
 class ChatAction:
     id: str
     key: str
-    """Textual key name(s), comma-separated."""
+    """Textual key name(s), comma-separated: the first is the one the footer shows."""
     action: str
     """The screen's action method, without ``action_`` (``app.quit`` for app actions)."""
     title: str
@@ -26,11 +51,32 @@ class ChatAction:
     help: str
     footer: str | None = None
     """Footer label; None: not shown in the footer."""
-    key_label: str = ""
-    """How the README and the welcome text write the key (``Ctrl+R``)."""
     welcome: str = ""
     """Short phrase for the welcome text; empty: not listed there."""
-    priority: bool = False
+    priority: bool = True
+    """Checked before the focused widget. A real terminal reports Alt+P with the character "p", which the
+    message box (and a focused message or the pins panel, which pass typing on to it) would type instead;
+    priority also puts F6/F7 over TextArea's select-line and select-all. False only for keys the focused
+    widget must see first: Esc (leave the pins panel, close a dropdown) and Ctrl+C (copy its selection)."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key.strip() for key in self.key.split(",") if key.strip())
+
+    @property
+    def key_label(self) -> str:
+        """How the README, the welcome text and the footer write the keys: ``F2 / Alt+P``."""
+        return " / ".join(key_label(key) for key in self.keys)
+
+
+_KEY_WORDS = {"escape": "Esc", "enter": "Enter", "space": "Space", "tab": "Tab", "delete": "Del"}
+
+
+def key_label(key: str) -> str:
+    """``ctrl+r`` -> ``Ctrl+R``, ``escape`` -> ``Esc``, ``f10`` -> ``F10``: as people write keys."""
+    *modifiers, base = key.split("+")
+    name = _KEY_WORDS.get(base, base.upper() if len(base) == 1 or base[1:].isdigit() else base.title())
+    return "+".join([*(modifier.title() for modifier in modifiers), name])
 
 
 CHAT_ACTIONS: tuple[ChatAction, ...] = (
@@ -41,99 +87,82 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "Stop generation",
         "Cancel the running reply; the partial text is kept",
         footer="Stop",
-        key_label="Esc",
         welcome="stops a reply",
+        priority=False,
     ),
     ChatAction(
         "chat.next-profile",
-        "f2",
+        "f2,alt+p",
         "cycle_profile",
         "Next profile",
         "Cycle to the next decoding profile",
         footer="Profile",
-        key_label="F2",
         welcome="next decoding profile",
     ),
     ChatAction(
         "chat.edit-profile",
-        "f3",
+        "f3,alt+e",
         "edit_profile",
         "Edit profile",
         "Edit, save as, reset or export the current profile",
         footer="Edit profile",
-        key_label="F3",
         welcome="edit it",
     ),
     ChatAction(
         "chat.pins",
-        "f4",
+        "f4,alt+f",
         "toggle_pins",
         "Pins panel",
         "Show or hide the pinned few-shot examples",
         footer="Pins",
-        key_label="F4",
         welcome="pinned examples",
     ),
     ChatAction(
         "chat.pin-last",
-        "f5",
+        "f5,alt+a",
         "pin_last",
         "Pin last exchange",
         "Pin the last question and reply as a few-shot example",
         footer="Pin last",
-        key_label="F5",
         welcome="pin the last exchange",
     ),
-    # priority: over TextArea's select-line (F6) and select-all (F7)
     ChatAction(
-        "chat.system",
-        "f6",
-        "edit_system",
-        "System prompt",
-        "Edit the system prompt",
-        key_label="F6",
-        welcome="system prompt",
-        priority=True,
+        "chat.system", "f6,alt+s", "edit_system", "System prompt", "Edit the system prompt", welcome="system prompt"
     ),
     ChatAction(
         "chat.prompt",
-        "f7",
+        "f7,alt+w",
         "show_prompt",
         "Show prompt",
         "The exact text and token counts the model will receive",
         footer="Prompt",
-        key_label="F7",
         welcome="show the exact prompt",
-        priority=True,
     ),
     ChatAction(
         "chat.inspect",
-        "f8",
+        "f8,alt+i",
         "inspect",
         "Inspect last reply",
         "Token probabilities, sampler cuts, and fork from any token",
         footer="Inspect",
-        key_label="F8",
         welcome="inspect token probabilities",
     ),
     ChatAction(
         "chat.compare",
-        "f9",
+        "f9,alt+c",
         "compare",
         "Compare profiles",
         "Run the draft under 2-4 profiles side by side",
         footer="Compare",
-        key_label="F9",
         welcome="compare profiles side by side",
     ),
     ChatAction(
         "chat.model",
-        "f10",
+        "f10,alt+m",
         "pick_model",
         "Switch model",
         "Pick a GGUF from this machine (HF cache, LM Studio, Ollama, your folders)",
         footer="Model",
-        key_label="F10",
         welcome="switch model",
     ),
     ChatAction(
@@ -142,7 +171,6 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "replay",
         "Replay last reply",
         "Re-run the last reply with the same prompt, profile and seed",
-        key_label="Ctrl+R",
         welcome="replay",
     ),
     ChatAction(
@@ -151,7 +179,6 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "regenerate",
         "Regenerate last reply",
         "Run the last message again with the current profile",
-        key_label="Ctrl+G",
         welcome="regenerate",
     ),
     # ctrl+e is end-of-line in the message box
@@ -161,7 +188,6 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "edit_message",
         "Edit a message and resend",
         "Later turns are replaced; the old branch stays in the history",
-        key_label="Ctrl+T",
         welcome="edit a message",
     ),
     ChatAction(
@@ -171,16 +197,10 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "Saved conversations",
         "Browse, search, resume, rename, delete or export past chats",
         footer="History",
-        key_label="Ctrl+O",
         welcome="saved chats",
     ),
     ChatAction(
-        "chat.new",
-        "ctrl+n",
-        "new_chat",
-        "New chat",
-        "Clear the conversation (system prompt and profile stay)",
-        key_label="Ctrl+N",
+        "chat.new", "ctrl+n,alt+n", "new_chat", "New chat", "Clear the conversation (system prompt and profile stay)"
     ),
     # ctrl+c: the message box copies its own selection first; otherwise this copies (Textual's quit hint goes)
     ChatAction(
@@ -189,7 +209,7 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "copy_message",
         "Copy last reply",
         "Copy the mouse selection, else the focused message, else the last reply (OSC 52)",
-        key_label="Ctrl+C",
+        priority=False,
     ),
     ChatAction(
         "chat.raw",
@@ -197,19 +217,17 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "toggle_raw",
         "Raw / Markdown view",
         "Show replies exactly as written (literal) or as Markdown, for the whole session",
-        key_label="Ctrl+L",
     ),
     ChatAction(
         "chat.thinking",
-        "ctrl+f",
+        "ctrl+f,alt+t",
         "toggle_thinking",
         "Fold / unfold thinking",
         "Open or fold a reasoning model's thinking (the focused reply, else the last one)",
-        key_label="Ctrl+F",
     ),
     ChatAction(
         "chat.evaluate",
-        "f12",
+        "f12,alt+v",
         "evaluate",
         "Evaluate…",
         "Measure the pinned examples on a JSON-lines dataset: accuracy by shot count and profile",
@@ -236,9 +254,30 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "Import a shotglass, Ollama, LM Studio, SillyTavern or llama.cpp preset",
     ),
     ChatAction(
-        "chat.quit", "ctrl+q", "app.quit", "", "Quit shotglass", footer="Quit", key_label="Ctrl+Q", priority=True
+        "chat.palette",
+        "alt+x",
+        "app.command_palette",
+        "",
+        "Open the command palette (Ctrl+P is Textual's own key; VS Code takes it)",
     ),
+    ChatAction("chat.quit", "ctrl+q,alt+q", "app.quit", "", "Quit shotglass", footer="Quit"),
 )
+
+FOOTER_ORDER: tuple[str, ...] = (
+    "chat.stop",
+    "chat.next-profile",
+    "chat.prompt",
+    "chat.pins",
+    "chat.history",
+    "chat.model",
+    "chat.inspect",
+    "chat.compare",
+    "chat.edit-profile",
+    "chat.pin-last",
+    "chat.quit",
+)
+"""The footer's keys, most important first: what a narrow terminal drops is the end of this list (the palette,
+"more: Ctrl+P", reaches every action). Stop comes first because a runaway reply is what needs a key now."""
 
 
 def chat_bindings() -> list[BindingType]:
@@ -264,7 +303,7 @@ def welcome_keys() -> str:
     """``Enter sends · Ctrl+J new line · Esc stops a reply · F2 next decoding profile · ...``"""
     phrases = ["Enter sends", "Ctrl+J new line"]
     phrases += [f"{action.key_label} {action.welcome}" for action in CHAT_ACTIONS if action.welcome]
-    return " · ".join(phrases + ["Ctrl+P everything else"])
+    return " · ".join(phrases + ["Ctrl+P / Alt+X everything else"])
 
 
 def welcome_text(info: ModelInfo) -> str:

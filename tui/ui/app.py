@@ -3,7 +3,7 @@ tests and screenshots can hand it a fake engine and a temporary config dir."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from textual.app import App
@@ -50,6 +50,8 @@ class AppSettings:
     """Loads the model after the first frame is drawn; ``engine`` is then a ``LoadingEngine`` placeholder."""
     eval_on_start: EvalOptions | None = None
     """``shotglass --eval DATA``: the chat opens the eval screen on it once the model is ready."""
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """Binding id -> keys from config.toml's ``[keys]``, already checked (``tui/ui/keymap.py``)."""
 
 
 class ShotglassApp(App[None]):
@@ -60,6 +62,8 @@ class ShotglassApp(App[None]):
         super().__init__()
         install_styles_cache_fix()  # removed widgets' rendered lines are freed (a Textual leak, see the module)
         self.settings = settings
+        if settings.keymap:
+            self.set_keymap(dict(settings.keymap))  # Textual applies it to every screen's bindings by id
         self.engine = settings.engine
         """The engine in use now: a model switch replaces it, and whoever started the app closes this one."""
         self.startup_error: str | None = None

@@ -10,11 +10,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
 
-NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter"})
+NEWLINE_KEYS = frozenset({"ctrl+j", "alt+j", "shift+enter", "alt+enter"})
+"""Alt+J for VS Code, whose terminal keeps Ctrl+J (toggle panel); Alt+Enter only where the terminal reports it
+(kitty, WezTerm, foot): tmux and most others send Esc + Enter, which Textual reads as Enter."""
 
 
 class ChatInput(TextArea):
-    BINDINGS = [Binding("ctrl+j", "newline", "New line")]
+    # not in the footer: the placeholder says it, and at 80 columns the chat's own keys need the room
+    BINDINGS = [Binding("ctrl+j", "newline", "New line", show=False)]
 
     @dataclass
     class Submitted(Message):

@@ -24,6 +24,7 @@ from tui.core.errors import UserError
 from tui.core.inspector.cache import ScoreCache
 from tui.ui.actions import chat_bindings, welcome_text
 from tui.ui.chat import conversation_flows, reply_flows, settings_flows, transcript_flows
+from tui.ui.chat.chat_footer import ChatFooter
 from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.context_gauge import ContextGauge
 from tui.ui.chat.gauge_meter import DEBOUNCE_S, GaugeMeasured, GaugeMeter
@@ -35,7 +36,6 @@ from tui.ui.chat.palette import ChatCommands
 from tui.ui.chat.pins_panel import PinsPanel
 from tui.ui.chat.transcript import Transcript
 from tui.ui.chat.wiring import ChatServices
-from tui.ui.common.footer import PruningFooter
 from tui.ui.eval import flows as eval_flows
 from tui.ui.profiles.profile_bar import ProfileBar
 from tui.ui.workers import failure_notice
@@ -76,7 +76,7 @@ class ChatScreen(Screen[None]):
         yield ContextGauge(id="gauge")
         yield ProfileBar(self.profile_names, self.state.profile, id="profile-bar")
         yield ChatInput(id="input", placeholder="Message (Enter sends, Ctrl+J new line, Esc stops a reply)")
-        yield PruningFooter()
+        yield ChatFooter()
 
     async def on_mount(self) -> None:
         self.gauge = GaugeMeter(self, self.query_one(ContextGauge), self._to_count)
