@@ -98,7 +98,7 @@ def test_whole_chat_only_templates_show_the_exact_total() -> None:
         ("google-gemma-2-2b-it", "<end_of_turn>"),
         ("microsoft-Phi-3.5-mini-instruct", "<|end|>"),
         ("mistralai-Mistral-Nemo-Instruct-2407", "</s>"),
-        ("CohereForAI-c4ai-command-r-plus-tool_use", "<|END_OF_TURN_TOKEN|>"),
+        ("deepseek-ai-DeepSeek-R1-Distill-Llama-8B", "<｜end▁of▁sentence｜>"),
         ("llama-cpp-rwkv-world", "User:"),
     ],
 )

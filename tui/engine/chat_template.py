@@ -1,8 +1,8 @@
 """Chat-template prompt format: the model's own ``tokenizer.chat_template``, rendered as transformers does.
 
-A GGUF's template is code from a file someone downloaded: it is compiled and rendered in a sandbox (see
-``compile_template``). What the template itself does not say is derived from it once, by rendering probe
-conversations:
+A GGUF's template is code from a file someone downloaded: it is compiled and rendered in the bounded sandbox
+of ``tui/engine/template_sandbox.py`` (transformers' environment, limits on time, steps and sizes). What the
+template itself does not say is derived from it once, by rendering probe conversations:
 
 - **whether it takes a system role**: templates that refuse one (Gemma 1/2, Mistral v0.x), or silently drop
   it, get the system text merged into the first user turn, as llama.cpp does;
@@ -22,50 +22,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
 from tui.core.chat.chat_turns import ChatTurn, chat_turns
 from tui.core.chat.literal import SpecialTexts
 from tui.core.chat.prompt import PromptParts
 from tui.core.chat.reasoning import ReasoningMarkers, markers_named_in
-from tui.core.errors import UserError
+from tui.engine.template_sandbox import TemplateError, compile_template
 
-
-class TemplateError(UserError):
-    """The model's chat template refused the conversation (e.g. roles that do not alternate) or is broken."""
-
-
-def _raise_exception(message: str) -> None:
-    raise jinja2.exceptions.TemplateError(message)
-
-
-class _Compiled:
-    """The template compiled once; ``render`` takes the messages and the template's variables."""
-
-    def __init__(self, source: str) -> None:
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, loader=jinja2.BaseLoader())
-        try:
-            self._template = env.from_string(source)
-        except jinja2.TemplateError as error:
-            raise TemplateError(f"the model's chat template does not compile: {error}") from None
-
-    def render(self, messages: list[dict[str, Any]], *, add_generation_prompt: bool, **extra: Any) -> str:
-        try:
-            return self._template.render(
-                messages=messages,
-                add_generation_prompt=add_generation_prompt,
-                raise_exception=_raise_exception,
-                **extra,
-            )
-        except jinja2.exceptions.SecurityError:
-            raise
-        except jinja2.TemplateError as error:
-            raise TemplateError(f"the model's chat template refused this conversation: {error}") from None
-
-
-def compile_template(source: str) -> _Compiled:
-    return _Compiled(source)
+__all__ = ["ChatTemplateFormat", "TemplateError"]
 
 
 PROBE_SYSTEM = "Probe system text 7f3a."
