@@ -1,15 +1,21 @@
-"""Choice vs prefix scoring per item on the shipped sentiment set: time and accuracy, side by side in one run.
+"""Choice vs prefix scoring per item on the shipped sentiment set (time and accuracy), and the eval screen's
+throughput vs the headless loop on the same data, side by side in one run.
 
 Why: ``--score choice`` evaluates the prompt once and each label from the shared KV prefix (two labels, one
 token each here), instead of sampling up to a newline; it should be faster per item and need no sampling at
 all. Rounds alternate the two modes so machine noise (a shared CPU) hits both alike; the KV cache is cleared
 before each round so neither mode inherits the other's prefix. Reports the median per-item time of each mode at
 each shot count, the ratio, and the accuracy (which does not vary between rounds: both are deterministic).
+
+``--screen`` also times whole runs (prefix, greedy) through the eval screen in a headless Textual app (a
+worker posting one message per item, the chart, tables and confusion redrawn per item) against the same
+runner called directly, alternating; the target is a screen overhead of a few percent.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from _common import base_parser, load_engine, median
@@ -29,6 +35,7 @@ def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--shots", default="0,1,2,4")
+    parser.add_argument("--screen", action="store_true", help="also time the eval screen against the headless loop")
     args = parser.parse_args()
     engine = load_engine(args.threads)
     examples = read_example_set(EXAMPLES / "sentiment.toml")
@@ -60,7 +67,42 @@ def main() -> None:
             f"{k:>5}  {prefix:>14.1f}  {choice:>14.1f}  {choice / prefix:>6.2f}  "
             f"{correct[('prefix', k)] / len(items):>10.0%}  {correct[('choice', k)] / len(items):>10.0%}"
         )
+    if args.screen:
+        import asyncio
+
+        request = EvalRequest(examples, items, shots, (greedy,), modes["prefix"])
+        direct, screen = [], []
+        for _ in range(args.rounds):
+            engine.generate("", _one_token(), lambda *_: None, threading.Event(), reuse_limit=0)
+            started = time.perf_counter()
+            for _record in iter_records(engine, request, threading.Event()):
+                pass
+            direct.append(time.perf_counter() - started)
+            engine.generate("", _one_token(), lambda *_: None, threading.Event(), reuse_limit=0)
+            screen.append(asyncio.run(_screen_run(engine, request)))
+        per_item = request.total_items
+        print(
+            f"whole run, {per_item} items: headless {median(direct):.2f} s ({per_item / median(direct):.1f} items/s), "
+            f"eval screen {median(screen):.2f} s ({per_item / median(screen):.1f} items/s), "
+            f"ratio {median(screen) / median(direct):.3f}"
+        )
     engine.close()
+
+
+async def _screen_run(engine, request) -> float:
+    """Seconds from pushing the eval screen to its run having ended, in a headless app."""
+    from textual.app import App
+
+    from tui.ui.eval.screen import EvalScreen
+
+    app: App[None] = App()
+    async with app.run_test(size=(140, 50)) as pilot:
+        started = time.perf_counter()
+        screen = EvalScreen(engine, request, "sentiment.jsonl")
+        await app.push_screen(screen)
+        while screen.running:
+            await pilot.pause(0.01)
+        return time.perf_counter() - started
 
 
 def _one_token():

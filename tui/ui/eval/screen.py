@@ -38,6 +38,9 @@ from tui.ui.eval.runs_screen import RunsScreen
 from tui.ui.plain import plain
 from tui.ui.workers import failure_notice
 
+REDRAW_S = 0.25
+"""Results are redrawn at most this often while a run goes (the progress bar and items list per item)."""
+
 RunSaver = Callable[[EvalRequest, EvalTally, bool], str | None]
 """(request, tally, stopped) -> a notice (where the run was saved, or why not); None: nothing to say."""
 
@@ -68,6 +71,7 @@ class EvalScreen(Screen[str | None]):
         self.running = True
         """The run starts on mount; False once it has ended (finished, stopped or failed)."""
         self.stopped = False
+        self._redraw_pending = False
         labels = request.scoring.labels if request.scoring.kind is ScoreKind.CHOICE else distinct_outputs(request.items)
         self._labels = labels
 
@@ -114,15 +118,29 @@ class EvalScreen(Screen[str | None]):
     @on(EvalScored)
     def _scored(self, message: EvalScored) -> None:
         record = message.record
-        summary = self.tally.add(record)
+        self.tally.add(record)
         self.query_one(ProgressBar).advance(1)
-        self.query_one(ResultsTable).show(summary)
-        self.query_one(AccuracyChart).show(self.tally.summaries())
-        self.query_one(ConfusionView).show(record.key, confusion(self.tally.cell_records(record.key), self._labels))
         self.query_one(ItemsTable).add(len(self.tally.records) - 1, record)
+        if not self._redraw_pending:  # on two cores every frame drawn is time the model does not get
+            self._redraw_pending = True
+            self.set_timer(REDRAW_S, self._redraw)
+
+    def _redraw(self) -> None:
+        """The table, chart and confusion matrix from the tally as it stands (at most every ``REDRAW_S``)."""
+        self._redraw_pending = False
+        if not self.tally.records:
+            return
+        table = self.query_one(ResultsTable)
+        summaries = self.tally.summaries()
+        for summary in summaries:
+            table.show(summary)
+        self.query_one(AccuracyChart).show(summaries)
+        key = self.tally.records[-1].key
+        self.query_one(ConfusionView).show(key, confusion(self.tally.cell_records(key), self._labels))
 
     @on(EvalEnded)
     def _ended(self, message: EvalEnded) -> None:
+        self._redraw()
         self.running, self.stopped = False, message.stopped
         if message.error is not None:
             self.notify(message.error, title="Evaluation stopped", severity="error", timeout=12)
