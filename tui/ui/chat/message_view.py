@@ -257,8 +257,10 @@ class MessageView(Vertical, can_focus=True):
         self.add_class(flag)
         self.query_one(".message-role", Static).update(plain(self._label()))
 
-    def mark_replay(self, seed: int) -> None:
-        self._mark(f"replay with seed {seed}, not added to the chat", "-replay", keep_index=False)
+    def mark_replay(self, seed: int | None) -> None:
+        """``seed`` None: a greedy replay, where the seed changes nothing and is not worth showing."""
+        what = "replay" if seed is None else f"replay with seed {seed}"
+        self._mark(f"{what}, not added to the chat", "-replay", keep_index=False)
 
     def mark_replaced(self, why: str) -> None:
         self._mark(why, "-dropped", keep_index=False)

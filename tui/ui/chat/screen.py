@@ -202,7 +202,7 @@ class ChatScreen(Screen[None]):
         index = len(self.state.turns) if kind.is_saved else None
         self._reply_view = await transcript.add_message(Role.ASSISTANT, index=index, prompt=plan.prompt)
         if kind is ReplyKind.REPLAY:
-            self._reply_view.mark_replay(plan.params.seed)
+            self._reply_view.mark_replay(None if plan.params.temperature == 0 else plan.params.seed)
         self.gauge.start_stream(plan.request.prompt_tokens, plan.params.max_new_tokens, self.engine.info.n_ctx)
         self._generate(self.engine, plan)
 
