@@ -1,3 +1,3 @@
 """``config.toml``: the defaults people set once (model, profile, context, threads, GPU layers, system prompt,
-theme, and a reserved ``[keys]`` table), parsed and validated here without I/O; files are read and written at
+theme, and ``[keys]``, the key remaps), parsed and validated here without I/O; files are read and written at
 the edges (``tui/commands/config.py``)."""

@@ -24,7 +24,8 @@ INT_RANGES: dict[str, tuple[int, int]] = {"ctx": (128, 1_048_576), "threads": (1
 TEXT_KEYS = ("model", "profile", "system", "theme")
 MAX_TEXT = 100_000
 KEYS_TABLE = "keys"
-"""Reserved for key remaps (another change validates the names); here only a table of strings."""
+"""Key remaps: here only a table of strings; ids and key names are checked against the UI's actions table
+(``tui/ui/keymap.py``), which the core does not import."""
 
 
 class ConfigError(UserError):
