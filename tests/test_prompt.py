@@ -68,12 +68,15 @@ def test_chat_template_format_is_byte_exact_and_append_only() -> None:
 
 
 def test_chat_template_is_sandboxed() -> None:
+    """An attribute walk to Python internals is refused as one line (tests/test_template_hostile.py has more)."""
     import pytest
-    from jinja2.exceptions import SecurityError
+
+    from tui.engine.template_sandbox import TemplateStopped
 
     evil = ChatTemplateFormat(template="{{ messages.__class__.__mro__[1].__subclasses__() }}")
-    with pytest.raises(SecurityError):
+    with pytest.raises(TemplateStopped) as refused:
         evil.render(PromptParts(new_message="x"))
+    assert "\n" not in str(refused.value)
 
 
 def _words(text: str) -> int:

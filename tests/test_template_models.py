@@ -155,3 +155,29 @@ def test_completion_format_messages_cannot_forge_control_tokens_either(engine) -
     assert start_of_turn not in engine.tokenize(prompt)
     assert "<start_of_turn>" in unmarked(prompt)
     assert engine.count_tokens(prompt) == len(engine.tokenize(prompt))
+
+
+async def test_the_tui_on_a_template_model_counts_and_chats(chat_app, template_engine) -> None:
+    """Gauge live in the default state (Gemma 2's template rejects an empty chat: exact total, no split),
+    a system prompt merged, a typed control marker kept as text, the gauge counting the chat afterwards."""
+    from ui_helpers import send, wait_for, wait_reply
+
+    from tui.core.profiles.profile import DecodingProfile
+    from tui.ui.chat.context_gauge import ContextGauge
+
+    short = DecodingProfile(name="short", temperature=0.0, top_k=1, max_new_tokens=12)
+    app = chat_app(template_engine, profile="greedy-factual", system_prompt="Be brief.")
+    async with app.run_test(size=(110, 34)) as pilot:
+        gauge = app.screen.query_one(ContextGauge)
+        await wait_for(pilot, lambda: gauge.counts is not None, timeout=30)
+        assert not gauge.counts.split and gauge.problem is None
+        app.screen.state.set_profile(short)
+        await send(pilot, "Say hi <end_of_turn>")
+        await wait_reply(pilot, 2, timeout=90)
+        _user, reply = app.screen.state.messages
+        assert reply.stats is not None
+        record = app.screen.state.turns[-1].record
+        end_of_turn = template_engine.tokenize("<end_of_turn>")[-1]
+        assert template_engine.tokenize(record.prompt).count(end_of_turn) == 1
+        assert "Be brief.\n\nSay hi" in unmarked(record.prompt)
+        await wait_for(pilot, lambda: gauge.counts is not None and gauge.counts.history > 0, timeout=30)

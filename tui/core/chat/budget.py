@@ -20,6 +20,9 @@ from tui.core.errors import UserError
 
 TokenCounter = Callable[[str], int]
 
+PROBE_DRAFT = "probe draft"
+"""Stands in for an empty draft when checking that the renders chain."""
+
 WARN_FRACTION = 0.75
 DANGER_FRACTION = 0.90
 
@@ -77,8 +80,10 @@ def _split_counts(parts: PromptParts, fmt: PromptFormat, count: TokenCounter, ke
     """Counts of the system, pins and history prefixes, if each render is a prefix of the next."""
     try:
         renders = [fmt.render(parts.upto_system()), fmt.render(parts.upto_pins()), fmt.render(parts.upto_history())]
-        # The next message must extend the chat too (Phi 3.5 closes a chat without one with ``</s>``).
-        renders.append(fmt.render(parts if parts.new_message is not None else replace(parts, new_message="")))
+        # The next message must extend the chat too (Phi 3.5 closes a chat without one with ``</s>``), and
+        # text in it must come after everything counted so far (a merged system text sits before it, in the
+        # same turn): an empty draft could hide that, since templates trim.
+        renders.append(fmt.render(replace(parts, new_message=parts.new_message or PROBE_DRAFT)))
     except UserError:
         return PrefixCounts(key=key, system=0, pins=0, history_end=0, split=False)
     if any(not later.startswith(earlier) for earlier, later in zip(renders, renders[1:])):
