@@ -381,7 +381,7 @@ GOOD = {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "c
         ),
         ({**GOOD, "metadata": {"messages": [{}, {"created_at": "yesterday"}]}}, "created_at must be an ISO 8601 time"),
         ({**GOOD, "metadata": {"messages": [{"profile": "p"}, {}]}}, "belongs to a user message"),
-        ({**GOOD, "metadata": {"version": 2}}, "metadata.version must be 1 to 1"),
+        ({**GOOD, "metadata": {"version": 3}}, "metadata.version must be 1 to 2"),
         ({**GOOD, "metadata": {"pins": {"examples": [{"input": "x"}]}}}, "example 1: missing key 'output'"),
         ({**GOOD, "metadata": {"model": "gemma"}}, "metadata.model must be an object"),
     ],

@@ -27,6 +27,7 @@ so each F-key action gets the Alt+ of its initial: Alt+P profile, Alt+E edit pro
 Alt+A add the last exchange to the pins, Alt+S system prompt, Alt+W what the model will see (the prompt),
 Alt+I inspect, Alt+C compare, Alt+M model, Alt+V evaluate. Ctrl+N, Ctrl+F, Ctrl+Q and the palette's Ctrl+P,
 which VS Code takes, get Alt+N, Alt+T (thinking), Alt+Q and Alt+X (the command prompt, as in Emacs's M-x).
+Deleting a message, which has no F-key, gets Alt+D.
 The other Ctrl keys (R, G, T, O, C, L) reach the app in all four terminals.
 """
 
@@ -189,6 +190,14 @@ CHAT_ACTIONS: tuple[ChatAction, ...] = (
         "Edit a message and resend",
         "Later turns are replaced; the old branch stays in the history",
         welcome="edit a message",
+    ),
+    # alt+d: no Ctrl+letter is left (above); D for delete, an Alt+letter the message box does not bind
+    ChatAction(
+        "chat.delete-message",
+        "alt+d",
+        "delete_message",
+        "Delete a message",
+        "It and every later turn leave the chat; the old branch stays in the history",
     ),
     ChatAction(
         "chat.history",

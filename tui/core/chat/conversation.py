@@ -55,8 +55,15 @@ class ReplyStats:
         )
 
 
+IMPORTED_NOTE = "imported (no stats)"
+"""What the transcript and the exports say under a reply imported without stats (``Message.imported``)."""
+
+
 @dataclass(frozen=True)
 class Message:
     role: Role
     text: str
     stats: ReplyStats | None = None
+    imported: bool = False
+    """A reply imported without stats (a plain OpenAI messages file): finished, just never measured here, so
+    it is shown as "imported (no stats)", not as a reply the app was closed in the middle of."""

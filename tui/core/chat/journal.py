@@ -27,6 +27,10 @@ class Journal(Protocol):
         """Replace a stored user message (and retire what followed it); returns the new message's id."""
         ...
 
+    def delete_from(self, stored_id: int | None) -> None:
+        """Retire a stored message and everything after it (kept as an old branch); None: nothing stored."""
+        ...
+
     def start_reply(self, profile: str, replace_last: bool) -> int | None: ...
 
     def reply_progress(self, reply_id: int | None, chunk: str, text_so_far: Callable[[], str]) -> None:
@@ -58,6 +62,9 @@ class NullJournal:
         return None
 
     def edit_user(self, stored_id: int | None, text: str) -> int | None:
+        return None
+
+    def delete_from(self, stored_id: int | None) -> None:
         return None
 
     def start_reply(self, profile: str, replace_last: bool) -> int | None:

@@ -21,6 +21,7 @@ from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.request import reply_stats, sampling_params
 from tui.core.chat.values import (
     ChatStateError,
+    DeletePlan,
     PendingReply,
     ReplayVerdict,
     ReplyOutcome,
@@ -36,6 +37,7 @@ from tui.core.profiles.profile import DecodingProfile
 __all__ = [
     "ChatState",
     "ChatStateError",
+    "DeletePlan",
     "PendingReply",
     "ReplayVerdict",
     "ReplyOutcome",
@@ -164,14 +166,20 @@ class ChatState:
         self._require_idle()
         if not text.strip():
             raise ChatStateError("the message is empty")
+        if self._turns and self._turns[-1].message.role is Role.USER:
+            raise ChatStateError("your last message has no reply (it was deleted): regenerate answers it")
         return self._fit(ReplyKind.CHAT, len(self._turns), text, engine, profile)
 
     def plan_regenerate(self, engine: Engine) -> ReplyPlan:
+        """The last message again. A chat that ends with your message (its reply was deleted) gets that reply."""
         self._require_idle()
-        if len(self._turns) < 2 or self._turns[-1].message.role is not Role.ASSISTANT:
+        if self._turns and self._turns[-1].message.role is Role.USER:
+            keep = len(self._turns) - 1
+        elif len(self._turns) >= 2:
+            keep = len(self._turns) - 2
+        else:
             raise ChatStateError("there is no finished reply to regenerate")
-        keep = len(self._turns) - 2
-        plan = self._fit(ReplyKind.REGENERATE, keep, self._turns[-2].message.text, engine)
+        plan = self._fit(ReplyKind.REGENERATE, keep, self._turns[keep].message.text, engine)
         return replace(plan, keep=keep + 1)  # the user message stays; only the reply is replaced
 
     def plan_edit(self, index: int, text: str, engine: Engine) -> ReplyPlan:
@@ -227,7 +235,27 @@ class ChatState:
             original=record,
         )
 
+    def plan_delete(self, index: int) -> DeletePlan:
+        """Take the turn at ``index`` and every later one out of the chat (the history keeps them)."""
+        self._require_idle()
+        if not 0 <= index < len(self._turns):
+            raise ChatStateError("there is no such message to delete")
+        stored = next((turn.stored_id for turn in self._turns[index:] if turn.stored_id is not None), None)
+        return DeletePlan(index, len(self._turns) - index, stored)
+
     # -- applying -------------------------------------------------------------------------------------
+
+    def delete(self, plan: DeletePlan) -> None:
+        """Apply ``plan``. The next prompt simply ends at the cut: its tokens up to there are the same, so the
+        engine's prefix match reuses them and evaluates from the cut on. A cut at or before the first turn
+        still in context brings the earlier turns back (the next plan drops them again if they do not fit)."""
+        self._require_idle()
+        if plan.index + plan.count != len(self._turns):
+            raise ChatStateError("the chat changed since the deletion was chosen; choose again")
+        del self._turns[plan.index :]
+        if plan.index <= self._context_start:
+            self._context_start = 0
+        self._journal.delete_from(plan.stored_id)
 
     def begin(self, plan: ReplyPlan, model_path: str) -> PendingReply:
         """Apply ``plan``: replaced turns go, the user message is written, the reply is started in the journal."""

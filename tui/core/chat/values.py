@@ -68,6 +68,19 @@ class ReplyPlan:
         return self.request.prompt
 
 
+@dataclass(frozen=True)
+class DeletePlan:
+    """A deletion, planned: which turns leave the chat and which stored row the history retires from."""
+
+    index: int
+    """The chosen turn: it and every turn after it leave the chat."""
+    count: int
+    """How many turns leave (the chat had ``index + count`` when this was planned)."""
+    stored_id: int | None
+    """The first stored message among them (a reply lost before its first token has none); None: nothing to
+    retire in the history."""
+
+
 @dataclass
 class PendingReply:
     """The reply being generated. Its text is kept as chunks: appending a token copies nothing."""

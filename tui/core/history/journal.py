@@ -172,6 +172,15 @@ class HistoryJournal:
             lambda: self.store.edit_user_message(self._ids.require(stored_id, "the message edited"), text),
         )
 
+    def delete_from(self, stored_id: int | None) -> None:
+        if stored_id is None or self._ids.failed(stored_id):  # never stored: nothing in the history to retire
+            return
+
+        def retire() -> None:
+            self.store.delete_from_message(self._ids.require(stored_id, "the message deleted"))
+
+        self._submit("the deletion", retire)
+
     def start_reply(self, profile: str, replace_last: bool) -> int | None:
         self._flushed_at = time.monotonic()
         conversation = self._conversation_handle()

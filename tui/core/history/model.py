@@ -71,11 +71,15 @@ class StoredMessage:
     created_at: float
     updated_at: float
     superseded_by: int | None
-    """Id of the message that replaced this one's branch (an edit or a regenerate); ``None`` when active."""
+    """Id of the message that replaced this one's branch (an edit or a regenerate); ``None`` when active;
+    negative when the branch was deleted and nothing replaced it (minus the id of its first message)."""
+    imported: bool = False
+    """A reply imported without stats (plain OpenAI ``messages`` JSON): finished elsewhere, never measured
+    here. Unlike a reply without stats that was never finished, it is not "interrupted"."""
 
     @property
     def message(self) -> Message:
-        return Message(self.role, self.text, self.stats)
+        return Message(self.role, self.text, self.stats, imported=self.imported)
 
 
 @dataclass(frozen=True)
@@ -91,10 +95,16 @@ class LoadedConversation:
 
 @dataclass(frozen=True)
 class Branch:
-    """An older tail of a conversation, kept when a user message was edited or a reply regenerated."""
+    """An older tail of a conversation, kept when a user message was edited, a reply regenerated or a message
+    deleted."""
 
-    replaced_by: int
+    replaced_by: int | None
+    """The message that took this branch's place; None for a deleted branch (nothing did)."""
     messages: tuple[StoredMessage, ...]
+
+    @property
+    def deleted(self) -> bool:
+        return self.replaced_by is None
 
 
 @dataclass(frozen=True)

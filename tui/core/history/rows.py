@@ -20,6 +20,11 @@ INSERT = f"INSERT INTO messages ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 _TERM = re.compile(r'"([^"]*)"|(\S+)')
 _ALNUM = re.compile(r"[^\W_]")
 MIN_PREFIX = 3
+IMPORTED = "imported"
+"""``finish_reason`` of a reply imported without stats (plain OpenAI ``messages`` JSON). NULL stays what it
+always meant, a reply that was started and never finished; this value is no ``FinishReason``, so it reads as
+no stats everywhere (and in a shotglass that predates it, as it did before), and it also keeps the row out of
+``update_reply_text``, which only writes replies in progress. Same schema, no migration."""
 
 
 def fts_query(text: str) -> str | None:
@@ -73,7 +78,12 @@ def stored_from_row(row: tuple) -> StoredMessage:
         created_at=bounds.bounded_time(row[13]),
         updated_at=bounds.bounded_time(row[14]),
         superseded_by=row[15],
+        imported=is_imported_reply(row),
     )
+
+
+def is_imported_reply(row: tuple) -> bool:
+    return row[3] == Role.ASSISTANT.value and row[7] == IMPORTED
 
 
 def message_row(
@@ -85,8 +95,12 @@ def message_row(
     profile: str | None = None,
     stats: ReplyStats | None = None,
     message_id: int | None = None,
+    imported: bool = False,
 ) -> tuple:
+    """``imported``: a reply that comes without stats from a file (see ``IMPORTED``)."""
     numbers = stats_values(stats) if stats else (None,) * len(STATS_COLUMNS)
+    if imported and stats is None and role is Role.ASSISTANT:
+        numbers = (None, IMPORTED, *numbers[2:])
     return (message_id, conversation_id, position, role.value, text, profile, *numbers, now, now)
 
 

@@ -41,6 +41,30 @@ def supersede_from(db: sqlite3.Connection, conversation_id: int, position: int) 
     return new_id
 
 
+def retire_deleted(db: sqlite3.Connection, message_id: int, now: float) -> int:
+    """Retire the active tail from message ``message_id`` on with nothing in its place (a deleted message);
+    returns how many rows left the active path.
+
+    "Superseded by nothing" is written as minus the id of the first row retired (``message_id``): never a
+    message id (those are positive), different for every deletion (a row is retired once), and read by every
+    schema version since 1 as "not on the active path". So no migration is needed, a database of any version
+    opens as it is, and an older shotglass that opens this one sees the deleted tail as one more old branch.
+    """
+    row = db.execute("SELECT conversation_id, position, superseded_by FROM messages WHERE id = ?", (message_id,))
+    found = row.fetchone()
+    if found is None:
+        raise HistoryError(f"no message with id {message_id}")
+    conversation_id, position, superseded_by = found
+    if superseded_by is not None:
+        raise HistoryError(f"message {message_id} is no longer in its conversation (replaced or deleted)")
+    cursor = db.execute(
+        "UPDATE messages SET superseded_by = ? WHERE conversation_id = ? AND superseded_by IS NULL AND position >= ?",
+        (-message_id, conversation_id, position),
+    )
+    touch(db, conversation_id, now)
+    return cursor.rowcount
+
+
 def inserted_id(cursor: sqlite3.Cursor) -> int:
     """The id of the row an INSERT just wrote; sqlite3 leaves it unset only when nothing was inserted."""
     row_id = cursor.lastrowid

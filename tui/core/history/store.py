@@ -38,6 +38,7 @@ from tui.core.history.rows import (
     INSERT,
     fts_query,
     is_dead_reply,
+    is_imported_reply,
     message_row,
     stats_from_row,
     stored_from_row,
@@ -229,7 +230,10 @@ class HistoryStore:
                 )
             )
         rows = [row for row in rows if row[0] in alive]
-        messages = tuple(Message(Role(row[3]), bounded_text(row[4]), stats_from_row(row)) for row in rows)
+        messages = tuple(
+            Message(Role(row[3]), bounded_text(row[4]), stats_from_row(row), imported=is_imported_reply(row))
+            for row in rows
+        )
         return LoadedConversation(
             info=info,
             messages=messages,
@@ -248,16 +252,17 @@ class HistoryStore:
         ]
 
     def old_branches(self, conversation_id: int) -> tuple[Branch, ...]:
-        """Every superseded tail, oldest replacement first, each in position order."""
+        """Every superseded tail, each in position order, in the order of the id that names it (the message that
+        replaced it, or for a deleted tail its own first message: ``statements.retire_deleted``)."""
         rows = self._connection.read(
             f"SELECT {COLUMNS} FROM messages WHERE conversation_id = ? AND superseded_by IS NOT NULL "
-            "ORDER BY superseded_by, position",
+            "ORDER BY abs(superseded_by), superseded_by DESC, position",
             (conversation_id,),
         )
         branches: dict[int, list[StoredMessage]] = {}
         for row in rows:
             branches.setdefault(row[15], []).append(stored_from_row(row))
-        return tuple(Branch(replaced_by=key, messages=tuple(value)) for key, value in branches.items())
+        return tuple(Branch(key if key > 0 else None, tuple(value)) for key, value in branches.items())
 
     def get_message(self, message_id: int) -> StoredMessage:
         rows = self._connection.read(f"SELECT {COLUMNS} FROM messages WHERE id = ?", (message_id,))
@@ -333,6 +338,12 @@ class HistoryStore:
             )
             return new_id
 
+    def delete_from_message(self, message_id: int) -> int:
+        """Take a message and everything after it off the active path, with nothing in its place; the tail is
+        kept as an old branch (``Branch.deleted``). Returns how many messages left the active path."""
+        with self._connection.write() as db:
+            return statements.retire_deleted(db, message_id, time.time())
+
     def replace_last_reply(self, conversation_id: int, profile: str) -> int:
         """Start a regenerated reply in place of the last one, which is kept as an old branch.
 
@@ -403,6 +414,7 @@ class HistoryStore:
                         now if message.created_at is None else message.created_at,
                         message.profile,
                         message.stats,
+                        imported=not message.unfinished,
                     )
                     for position, message in enumerate(conversation.messages)
                 ],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui.core.chat.conversation import FinishReason, ReplyStats, Role
+from tui.core.chat.conversation import IMPORTED_NOTE, FinishReason, ReplyStats, Role
 from tui.core.errors import shown
 from tui.core.fewshot.examples import ExampleSet
 from tui.core.history.bounds import EARLIEST_TIME, LATEST_TIME, MAX_COUNT, MAX_SECONDS
@@ -31,7 +31,10 @@ from tui.core.profiles.profile import SEED_MAX
 from tui.core.text_files import parse_json, read_bounded_text
 
 FORMAT = "shotglass.conversation"
-VERSION = 1
+VERSION = 2
+"""2 added ``metadata.messages[i].reply`` (a reply without stats: imported, or never finished)."""
+UNFINISHED = "unfinished"
+_REPLY_STATES = (IMPORTED_NOTE, UNFINISHED)
 MAX_IMPORT_BYTES = 64 * 1024 * 1024
 _STATS_KEYS = (
     "seed",
@@ -46,7 +49,7 @@ _TOP_KEYS = {"messages", "metadata"}
 _MESSAGE_KEYS = {"role", "content"}
 _METADATA_KEYS = {"format", "version", "title", "created_at", "updated_at", "model", "profile", "pins", "messages"}
 _MODEL_KEYS = {"path", "fingerprint"}
-_MESSAGE_META_KEYS = {"created_at", "profile", *_STATS_KEYS}
+_MESSAGE_META_KEYS = {"created_at", "profile", "reply", *_STATS_KEYS}
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class ImportedMessage:
     profile: str | None
     stats: ReplyStats | None
     created_at: float | None
+    unfinished: bool = False
+    """A reply without stats that was never finished (``"reply": "unfinished"``); any other reply without
+    stats (plain OpenAI ``messages``) was finished where it came from, and is stored as imported."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,8 @@ def to_markdown(info: ConversationInfo, messages: list[StoredMessage]) -> str:
         if stored.role is Role.ASSISTANT:
             if stored.stats is not None:
                 lines += ["", f"*{stored.stats.summary(sampled=True)}*"]
+            elif stored.imported:
+                lines += ["", f"*{IMPORTED_NOTE}*"]
             else:
                 lines += ["", f"*unfinished: the reply was interrupted · {stored.profile or 'unknown profile'}*"]
     return "\n".join(lines) + "\n"
@@ -127,6 +135,8 @@ def _message_metadata(stored: StoredMessage) -> dict[str, Any]:
             ttft_s=stats.ttft_s,
             tokens_per_s=stats.tokens_per_s,
         )
+    elif stored.role is Role.ASSISTANT:
+        meta["reply"] = IMPORTED_NOTE if stored.imported else UNFINISHED
     return meta
 
 
@@ -257,6 +267,19 @@ def _stats(check: _Checker, meta: dict[str, Any], where: str, profile: str | Non
     )
 
 
+def _reply_state(check: _Checker, meta: dict[str, Any], where: str, role: str, stats: ReplyStats | None) -> str | None:
+    """``reply``: said only of an assistant message without stats, and only as one of ``_REPLY_STATES``."""
+    if "reply" not in meta:
+        return None
+    state = meta["reply"]
+    if state not in _REPLY_STATES:
+        allowed = " or ".join(json.dumps(value) for value in _REPLY_STATES)
+        raise check.fail(f"{where}.reply", f"must be {allowed}, got {_shown_number(state)}")
+    if role != Role.ASSISTANT.value or stats is not None:
+        raise check.fail(f"{where}.reply", "belongs only to a reply without stats")
+    return str(state)
+
+
 def parse_conversation(data: Any, source: str) -> ImportedConversation:
     """Validate an exported (or hand-written) conversation completely; raises ``HistoryError`` on the first fault."""
     source = shown(source)
@@ -307,7 +330,8 @@ def parse_conversation(data: Any, source: str) -> ImportedConversation:
         if role == "user" and (stats is not None or profile is not None):
             raise check.fail(here, "has reply stats or a profile, but belongs to a user message")
         created = check.time(info["created_at"], f"{here}.created_at") if "created_at" in info else None
-        messages.append(ImportedMessage(Role(role), content, profile, stats, created))
+        unfinished = _reply_state(check, info, here, role, stats) == UNFINISHED
+        messages.append(ImportedMessage(Role(role), content, profile, stats, created, unfinished))
     if not messages:
         raise check.fail("'messages'", "has no user or assistant message: nothing to import")
     model = check.obj(meta.get("model", {}), "metadata.model", _MODEL_KEYS)

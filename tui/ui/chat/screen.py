@@ -23,7 +23,7 @@ from tui.core.contract import Engine
 from tui.core.errors import UserError
 from tui.core.inspector.cache import ScoreCache
 from tui.ui.actions import chat_bindings, welcome_text
-from tui.ui.chat import conversation_flows, reply_flows, settings_flows, transcript_flows
+from tui.ui.chat import conversation_flows, delete_flows, reply_flows, settings_flows, transcript_flows
 from tui.ui.chat.chat_footer import ChatFooter
 from tui.ui.chat.chat_input import ChatInput
 from tui.ui.chat.context_gauge import ContextGauge
@@ -314,6 +314,10 @@ class ChatScreen(Screen[None]):
     def action_edit_message(self) -> None:
         if not self.busy():
             reply_flows.edit_message(self)
+
+    def action_delete_message(self) -> None:
+        if not self.busy():  # a reply streaming: refused with a notice
+            delete_flows.delete_message(self)
 
     async def action_new_chat(self) -> None:
         if self.busy():

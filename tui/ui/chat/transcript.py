@@ -18,7 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
-from tui.core.chat.conversation import Message, Role
+from tui.core.chat.conversation import IMPORTED_NOTE, Message, Role
 from tui.core.chat.reasoning import (
     ReasoningMarkers,
     estimated_thinking_tokens,
@@ -43,7 +43,10 @@ def snapshot_of(message: Message, index: int, markers: tuple[ReasoningMarkers, .
     text = message.text.strip()
     if message.role is Role.USER:
         return ViewSnapshot(message.role, text, index)
-    stats = message.stats.summary() if message.stats else "unfinished (the app was closed mid-reply)"
+    if message.stats is not None:
+        stats = message.stats.summary()
+    else:
+        stats = IMPORTED_NOTE if message.imported else "unfinished (the app was closed mid-reply)"
     opened = opened_by_text(text, markers)
     words = ""
     thinking = split_reply(text, markers, opened).thinking
