@@ -8,7 +8,8 @@ token counts, gauge proportions, timing stats). This script loads the embedded G
 
 writes chat.svg (one answered question), few-shot.svg (the sentiment example set pinned), gauge-draft.svg
 (a second turn plus an unsent draft, so the context gauge shows draft tokens) and profile-switch.svg (F2
-until creative-sampling, then a short poem).
+until creative-sampling, then a short poem) and eval.svg (the eval screen: the sentiment set at 0, 1 and 2 shots
+over the shipped 24 held-out reviews, choice scoring).
 User profiles come from an empty temporary folder, so local profile files cannot change the pictures.
 Expect diffs on every run: timings differ, and creative-sampling draws a fresh seed per reply.
 """
@@ -122,6 +123,18 @@ async def shoot_few_shot(app: ShotglassApp) -> None:
         save(app, "few-shot.svg")
 
 
+async def shoot_eval(app: ShotglassApp) -> None:
+    """eval.svg: the eval screen opened on start (``shotglass --eval``), after its run has finished."""
+    from tui.ui.eval.screen import EvalScreen
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, EvalScreen), "the eval screen", 30)
+        screen = app.screen
+        await wait_until(pilot, lambda: not screen.running, "the eval run", REPLY_TIMEOUT_S * 3)
+        await settle(pilot)
+        save(app, "eval.svg")
+
+
 def main() -> int:
     paths = AppPaths.default()
     with tempfile.TemporaryDirectory(prefix="shotglass-shots-") as tmp:
@@ -140,6 +153,17 @@ def main() -> int:
             pins = read_example_set(Path(__file__).resolve().parent.parent / "examples" / "sentiment.toml")
             few_shot = AppSettings(engine=engine, profiles=store, profile=store.get("greedy-factual"), pins=pins)
             asyncio.run(shoot_few_shot(ShotglassApp(few_shot)))
+            from tui.core.eval.plan import EvalOptions
+
+            data = Path(__file__).resolve().parent.parent / "examples" / "sentiment.jsonl"
+            lab = AppSettings(
+                engine=engine,
+                profiles=store,
+                profile=store.get("greedy-factual"),
+                pins=pins,
+                eval_on_start=EvalOptions(dataset=str(data), shots="0,1,2", score="choice"),
+            )
+            asyncio.run(shoot_eval(ShotglassApp(lab)))
         finally:
             engine.close()
     return 0

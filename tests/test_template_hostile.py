@@ -277,22 +277,26 @@ def test_ask_refuses_a_hostile_template_in_one_line(
 
 def test_llama_cpp_python_compiles_no_template_at_load(model_path: Path, tmp_path: Path) -> None:
     """A named template folded at compile time by plain Jinja (``"x" * 10**9`` in a branch never taken: one
-    gigabyte at load) is never compiled by ``Llama()``: the load stays as small as the model's own."""
+    gigabyte at load) is never compiled by ``Llama()``: the load peaks as high as the same model without it
+    (the model's own peak, weights and compute buffers, varies by machine, so the two are compared)."""
     bomb = "{% if false %}{{ 'x' * 10**9 }}{% endif %}"
-    keys = {"tokenizer.chat_template": "{{ messages[0].content }}", "tokenizer.chat_template.tool_use": bomb}
-    model = _mutant(model_path, tmp_path, "fold-bomb", keys)
-    script = (
-        "import resource, sys\n"
-        "from tui.engine.llama import LlamaEngine, LoadOptions\n"
-        f"engine = LlamaEngine(LoadOptions(model_path=__import__('pathlib').Path({str(model)!r}), n_ctx=256))\n"
-        "print(engine.prompt_format.render.__qualname__)\n"
-        "engine.close()\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    peak_kib = int(result.stdout.split()[-1])
-    assert peak_kib < 900 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB: a template was compiled at load"
+    plain = {"tokenizer.chat_template": "{{ messages[0].content }}"}
+    peaks = []
+    for name, keys in (("plain", plain), ("fold-bomb", {**plain, "tokenizer.chat_template.tool_use": bomb})):
+        model = _mutant(model_path, tmp_path, name, keys)
+        script = (
+            "import resource, sys\n"
+            "from tui.engine.llama import LlamaEngine, LoadOptions\n"
+            f"engine = LlamaEngine(LoadOptions(model_path=__import__('pathlib').Path({str(model)!r}), n_ctx=256))\n"
+            "print(engine.prompt_format.render.__qualname__)\n"
+            "engine.close()\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        )
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        peaks.append(int(result.stdout.split()[-1]))
+    grown_mib = (peaks[1] - peaks[0]) / 1024
+    assert grown_mib < 300, f"peak RSS {grown_mib:.0f} MiB above the same model without it: a template was compiled"
 
 
 async def test_the_tui_ends_with_the_refusal_as_its_startup_error(store, model_path: Path, tmp_path: Path) -> None:
