@@ -162,3 +162,17 @@ async def test_without_history_there_is_no_runs_key(store, tmp_path: Path) -> No
         await pilot.press("h")
         await pilot.pause()
         assert pilot.app.screen is screen
+
+
+async def test_the_chart_fits_its_column_on_a_100_column_terminal(store, tmp_path: Path) -> None:
+    """A fixed 40-cell bar wrapped every chart row at 100 columns (the percentage fell onto the next line)."""
+    data = _data(tmp_path)
+    engine = FakeEngine().script("positive", "negative", "positive", "negative", "positive", "negative")
+    options = EvalOptions(dataset=str(data), shots="0,1,2")
+    async with make_app(store, engine, pins=PINS, eval_on_start=options).run_test(size=(100, 32)) as pilot:
+        screen = await _finished(pilot)
+        await pilot.pause()
+        chart = screen.query_one("#eval-chart")
+        rows = [line for line in str(chart.render()).splitlines() if "-shot ▕" in line]
+        assert len(rows) == 3 and all(line.rstrip().endswith("%") for line in rows)
+        assert max(len(line) for line in rows) <= chart.content_size.width

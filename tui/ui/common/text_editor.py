@@ -17,11 +17,13 @@ class TextFieldsEditor(ModalScreen[tuple[str, ...] | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str]], note: str = "") -> None:
+    def __init__(self, title: str, fields: list[tuple[str, str]], note: str = "", confirm: str = "Save") -> None:
+        """``confirm``: what the button that accepts the fields says (``Save``, ``Run``)."""
         super().__init__()
         self._title = title
         self._fields = fields
         self._note = note
+        self._confirm = confirm
 
     def compose(self) -> ComposeResult:
         with Vertical(id="text-editor"):
@@ -32,7 +34,7 @@ class TextFieldsEditor(ModalScreen[tuple[str, ...] | None]):
             if self._note:
                 yield Label(plain(self._note), id="text-editor-note")
             with Horizontal(id="text-editor-buttons"):
-                yield Button("Save (Ctrl+S)", id="text-save", variant="primary")
+                yield Button(f"{self._confirm} (Ctrl+S)", id="text-save", variant="primary")
                 yield Button("Cancel", id="text-cancel")
 
     def action_save(self) -> None:

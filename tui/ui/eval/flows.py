@@ -37,6 +37,7 @@ def ask_dataset(screen: ChatScreen) -> None:
             "Evaluate the pinned examples on a dataset",
             [("JSON-lines dataset ({\"input\": ..., \"output\": ...} per line)", "")],
             note="Uses the chat's pinned examples, system prompt, profile and model; Esc stops the run.",
+            confirm="Run",
         ),
         chosen,
     )
