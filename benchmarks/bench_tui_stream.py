@@ -90,9 +90,9 @@ def time_appends() -> None:
     """The UI thread's time to show each posted piece of a reply (MessageView.append: the Markdown stream)."""
     original = MessageView.append
 
-    async def timed(self: MessageView, text: str) -> None:
+    async def timed(self: MessageView, text: str, tokens: int | None = None) -> None:
         started = time.perf_counter()
-        await original(self, text)
+        await original(self, text, tokens)
         APPEND_TIMES.append(time.perf_counter() - started)
 
     MessageView.append = timed  # type: ignore[method-assign]
