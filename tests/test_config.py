@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui import cli
+from tui import cli, cli_parser
 from tui.commands.config import config_path, remember_theme
 from tui.core.config.settings import INT_RANGES, ConfigError, parse_settings, with_theme
 from tui.core.paths import AppPaths
@@ -64,8 +64,8 @@ def test_bad_values_name_the_file_the_key_and_the_range(text: str, message: str)
 
 
 def test_ranges_are_the_command_lines() -> None:
-    assert INT_RANGES["ctx"] == (cli.MIN_CTX, cli.MAX_CTX)
-    parser = cli.build_parser()
+    assert INT_RANGES["ctx"] == (cli_parser.MIN_CTX, cli_parser.MAX_CTX)
+    parser = cli_parser.build_parser()
     for key, (low, high) in INT_RANGES.items():
         flag = f"--{key.replace('_', '-')}"
         assert getattr(parser.parse_args([flag, str(low)]), key) == low

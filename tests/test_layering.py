@@ -63,11 +63,12 @@ def test_the_llama_import_pattern_catches_both_spellings() -> None:
 
 def test_cli_help_does_not_load_the_engine() -> None:
     code = (
-        "import sys\nfrom tui.cli import build_parser\nbuild_parser()\n"
-        "print('llama_cpp' in sys.modules, 'textual' in sys.modules)"
+        "import sys\nfrom tui.cli_parser import build_parser\nbuild_parser()\n"
+        "print('llama_cpp' in sys.modules, 'textual' in sys.modules, 'tui.engine' in sys.modules)\n"
+        "import tui.cli\nprint('llama_cpp' in sys.modules, 'textual' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "False"]
+    assert result.stdout.split() == ["False", "False", "False", "False", "False"]
 
 
 def test_the_installed_tui_package_is_shotglass() -> None:
