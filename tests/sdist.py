@@ -62,6 +62,16 @@ def vendored_llama_cpp() -> Path:
     return llama_cpp_sdist() / "vendor" / "llama.cpp"
 
 
+def templates_dir() -> Path:
+    """llama.cpp's ``models/templates/`` folder in the sdist (downloaded and unpacked on first use)."""
+    return vendored_llama_cpp() / "models" / "templates"
+
+
+def real_template(name: str) -> str:
+    """One template of the corpus by file name, e.g. ``Qwen-Qwen3-0.6B.jinja``."""
+    return (templates_dir() / name).read_text(encoding="utf-8")
+
+
 def real_templates() -> list[Path]:
     """The real chat templates llama.cpp tests against: ``models/templates/*.jinja``, sorted by name."""
-    return sorted((vendored_llama_cpp() / "models" / "templates").glob("*.jinja"))
+    return sorted(templates_dir().glob("*.jinja"))

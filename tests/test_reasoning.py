@@ -4,9 +4,9 @@ real templates in llama.cpp's corpus write."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
+from sdist import real_template, real_templates
 
 from tui.core.chat.reasoning import (
     KNOWN_MARKERS,
@@ -23,14 +23,9 @@ from tui.core.chat.reasoning import (
     token_words,
 )
 
-TEMPLATES = Path.home() / ".cache/shotglass-tests/sdist/llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates"
-
 
 def _template(name: str) -> str:
-    path = TEMPLATES / name
-    if not path.exists():
-        pytest.skip("llama.cpp's template corpus is not unpacked (tests/sdist.py does it)")
-    return path.read_text(encoding="utf-8")
+    return real_template(name)
 
 
 @pytest.mark.parametrize(
@@ -52,10 +47,8 @@ def test_the_markers_are_the_ones_the_template_names(name: str, expected: tuple)
 
 def test_every_textual_marker_in_the_corpus_is_known() -> None:
     """A template that writes a ``</…think…>``-style closing text has it among the known pairs."""
-    if not TEMPLATES.exists():
-        pytest.skip("llama.cpp's template corpus is not unpacked")
     closes = {"</think>", "[/THINK]", "</seed:think>"}
-    for path in sorted(TEMPLATES.glob("*.jinja")):
+    for path in real_templates():
         text = path.read_text(encoding="utf-8")
         named = {pair.close for pair in markers_named_in(text)}
         assert named == {close for close in closes if close in text}, path.name

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from gguf_mutants import STRING, encode, write_mutant
-from sdist import real_templates
+from sdist import real_template
 
 from tui.core.chat.budget import measure
 from tui.core.chat.conversation import FinishReason, Message, Role
@@ -25,7 +25,7 @@ GEMMA_TEMPLATE = "google-gemma-2-2b-it"
 
 @pytest.fixture(scope="module")
 def template_model(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = next(path for path in real_templates() if path.stem == GEMMA_TEMPLATE).read_text()
+    source = real_template(f"{GEMMA_TEMPLATE}.jinja")
     target = tmp_path_factory.mktemp("template-models") / "gemma-with-template.gguf"
     return write_mutant(model_path, target, {"tokenizer.chat_template": encode(STRING, source)}, weights="copy")
 

@@ -5,9 +5,8 @@ above its answer, on the scripted engine."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-import pytest
+from sdist import real_template
 from textual.content import Content
 from textual.widgets import Markdown, Static
 from textual.widgets._markdown import MarkdownBlock
@@ -22,7 +21,6 @@ from tui.ui.chat.message_view import MessageView
 from tui.ui.chat.stats_line import one_line
 from tui.ui.chat.transcript import Transcript, snapshot_of
 
-TEMPLATES = Path.home() / ".cache/shotglass-tests/sdist/llama_cpp_python-0.3.36/vendor/llama.cpp/models/templates"
 USER_TEXT = "# not a heading\n*stars* and <b>tag</b>\n[bold]not bold[/bold] [@click=app.quit]q[/]"
 
 
@@ -41,10 +39,7 @@ def _views(app) -> list[MessageView]:
 
 
 def _qwen3() -> ChatTemplateFormat:
-    path = TEMPLATES / "Qwen-Qwen3-0.6B.jinja"
-    if not path.exists():
-        pytest.skip("llama.cpp's template corpus is not unpacked")
-    return ChatTemplateFormat(path.read_text(encoding="utf-8"))
+    return ChatTemplateFormat(real_template("Qwen-Qwen3-0.6B.jinja"))
 
 
 async def test_your_message_is_shown_exactly_as_written(chat_app) -> None:
