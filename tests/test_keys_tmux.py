@@ -5,11 +5,11 @@ works and is what the footer shows."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import uuid
 
 import pytest
-from test_smoke_tmux import _tmux, _wait_for
+from tmux_session import shotglass_session
+from tmux_session import tmux as _tmux
+from tmux_session import wait_for as _wait_for
 
 from tui.commands.config import config_path
 
@@ -24,17 +24,8 @@ def tmux_session(shotglass_cmd, cli_env, isolated_dirs):
     path = config_path(isolated_dirs)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('[keys]\n"chat.next-profile" = "ctrl+s"\n', encoding="utf-8")
-    session = f"shotglass-keys-{uuid.uuid4().hex[:8]}"
-    env_args = [
-        arg
-        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
-        for arg in ("-e", f"{key}={cli_env[key]}")
-    ]
-    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
-    try:
+    with shotglass_session(shotglass_cmd, cli_env, "keys") as session:
         yield session
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
 def test_alt_enter_sends_alt_letters_act_and_a_remapped_key_works_in_tmux(tmux_session) -> None:

@@ -6,30 +6,14 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 
 import pytest
+from tmux_session import session_alive as _session_alive
+from tmux_session import shotglass_session
+from tmux_session import tmux as _tmux
+from tmux_session import wait_for as _wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
-
-
-def _session_alive(session: str) -> bool:
-    return subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode == 0
-
-
-def _wait_for(session: str, pattern: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    screen = ""
-    while time.monotonic() < deadline:
-        screen = _tmux("capture-pane", "-t", session, "-p")
-        if re.search(pattern, screen):
-            return screen
-        time.sleep(0.25)
-    raise AssertionError(f"{pattern!r} never appeared; last screen:\n{screen}")
 
 
 def _wait_for_streamed_reply(database, timeout: float = 60.0) -> None:
@@ -56,14 +40,7 @@ def _wait_for_streamed_reply(database, timeout: float = 60.0) -> None:
 
 
 def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> None:
-    session = f"shotglass-smoke-{uuid.uuid4().hex[:8]}"
-    env_args = [
-        arg
-        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
-        for arg in ("-e", f"{key}={cli_env[key]}")
-    ]
-    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
-    try:
+    with shotglass_session(shotglass_cmd, cli_env, "smoke") as session:
         screen = _wait_for(session, r"tokens \(\d+%\)")
         assert "Gemma 3 270m" in screen and "(User/Assistant)" in screen
         assert "greedy-factual" in screen
@@ -78,8 +55,6 @@ def test_installed_command_chats_in_a_real_terminal(shotglass_cmd, cli_env) -> N
         while time.monotonic() < deadline and _session_alive(session):
             time.sleep(0.2)
         assert not _session_alive(session), "Ctrl+Q did not quit"
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
 def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, isolated_dirs) -> None:
@@ -89,14 +64,7 @@ def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, 
     from tui.core.chat.conversation import Role
     from tui.core.history.store import HistoryStore
 
-    session = f"shotglass-kill-{uuid.uuid4().hex[:8]}"
-    env_args = [
-        arg
-        for key in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
-        for arg in ("-e", f"{key}={cli_env[key]}")
-    ]
-    _tmux("new-session", "-d", "-s", session, "-x", "110", "-y", "32", *env_args, " ".join(shotglass_cmd))
-    try:
+    with shotglass_session(shotglass_cmd, cli_env, "kill") as session:
         _wait_for(session, r"tokens \(\d+%\)")
         prompt = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
         _tmux("send-keys", "-t", session, "-l", prompt)
@@ -113,8 +81,6 @@ def test_kill_9_mid_reply_loses_at_most_the_last_second(shotglass_cmd, cli_env, 
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     store = HistoryStore(isolated_dirs.data_dir / "history.sqlite3")
     try:
         assert store.notice is None  # the database survived intact
