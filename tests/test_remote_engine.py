@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from text_collector import TextCollector
 
 from tui.core.chat.conversation import FinishReason
 from tui.core.chat.prompt import CompletionFormat, PromptParts
@@ -36,24 +37,6 @@ def _free_port() -> int:
 
 def _params(max_new_tokens: int = 48, stop: tuple[str, ...] = (), **overrides) -> SamplingParams:
     return SamplingParams(max_new_tokens=max_new_tokens, stop=stop, **{**GREEDY, **overrides})
-
-
-class _Collect:
-    def __init__(self, cancel_after: int | None = None, cancel: threading.Event | None = None) -> None:
-        self.pieces: list[str] = []
-        self.counts: list[int] = []
-        self.cancel_after = cancel_after
-        self.cancel = cancel or threading.Event()
-
-    def __call__(self, text: str, tokens: int) -> None:
-        self.pieces.append(text)
-        self.counts.append(tokens)
-        if self.cancel_after is not None and tokens >= self.cancel_after:
-            self.cancel.set()
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
 
 
 def test_down_endpoint_fails_fast_with_one_line() -> None:
@@ -190,7 +173,7 @@ def test_malformed_json_mid_stream_is_a_clear_error_and_keeps_the_partial_reply(
     stream = _stream(_chunk("Hello"), _chunk(" world"), 'data: {"choices": [{"text": "!"\n\n')
     with _fake({("POST", "/v1/completions"): stream}) as server:
         engine = RemoteEngine(server.url)
-        collect = _Collect()
+        collect = TextCollector()
         with pytest.raises(RemoteStreamError) as caught:
             engine.generate("Hi", _params(), collect, threading.Event())
     assert collect.text == caught.value.partial_text == "Hello world"
@@ -203,7 +186,7 @@ def test_malformed_json_mid_stream_is_a_clear_error_and_keeps_the_partial_reply(
 def test_done_without_a_finish_reason_is_an_interrupted_reply() -> None:
     with _fake({("POST", "/v1/completions"): _stream(_chunk("Cut"), "data: [DONE]\n\n")}) as server:
         with pytest.raises(RemoteStreamError) as caught:
-            RemoteEngine(server.url).generate("Hi", _params(), _Collect(), threading.Event())
+            RemoteEngine(server.url).generate("Hi", _params(), TextCollector(), threading.Event())
     assert caught.value.partial_text == "Cut"
     assert str(caught.value).startswith(f"{server.url} ended the reply without a finish reason")
 
@@ -211,7 +194,7 @@ def test_done_without_a_finish_reason_is_an_interrupted_reply() -> None:
 def test_stream_closed_mid_reply_is_a_clear_error_and_keeps_the_partial_reply() -> None:
     with _fake({("POST", "/v1/completions"): _stream(_chunk("Half"), _chunk(" a reply"))}) as server:
         engine = RemoteEngine(server.url)
-        collect = _Collect()
+        collect = TextCollector()
         with pytest.raises(RemoteStreamError) as caught:
             engine.generate("Hi", _params(), collect, threading.Event())
     assert collect.text == caught.value.partial_text == "Half a reply"
@@ -226,7 +209,7 @@ def test_a_stalled_server_times_out_and_keeps_the_partial_reply() -> None:
     with _fake({("POST", "/v1/completions"): stall}) as server:
         holder.append(server)
         engine = RemoteEngine(server.url, read_timeout_s=0.5)
-        collect = _Collect()
+        collect = TextCollector()
         start = time.monotonic()
         with pytest.raises(RemoteStreamError) as caught:
             engine.generate("Hi", _params(), collect, threading.Event())
@@ -248,7 +231,7 @@ def test_cancel_while_the_server_is_silent_returns_quickly(headers_first: bool) 
         cancel = threading.Event()
         threading.Timer(0.2, cancel.set).start()
         start = time.monotonic()
-        result = engine.generate("Hi", _params(), _Collect(), cancel)
+        result = engine.generate("Hi", _params(), TextCollector(), cancel)
         assert time.monotonic() - start < 2
     assert (result.finish_reason, result.text, result.completion_tokens) == (FinishReason.CANCELLED, "", 0)
 
@@ -261,7 +244,7 @@ def test_http_errors_and_error_events_are_one_line() -> None:
     )
     with _fake({("POST", "/v1/completions"): refuse}) as server:
         with pytest.raises(ModelError) as caught:
-            RemoteEngine(server.url).generate("Hi", _params(), _Collect(), threading.Event())
+            RemoteEngine(server.url).generate("Hi", _params(), TextCollector(), threading.Event())
     assert str(caught.value) == (
         f"{server.url} refused POST /v1/completions (HTTP 400 Bad Request): "
         "This model's maximum context length is 2048 tokens"
@@ -269,7 +252,7 @@ def test_http_errors_and_error_events_are_one_line() -> None:
     failing = _stream(_chunk("Par"), 'error: {"code": 500, "message": "llama_decode failed"}\n\n')
     with _fake({("POST", "/v1/completions"): failing}) as server:
         with pytest.raises(RemoteStreamError) as caught:
-            RemoteEngine(server.url).generate("Hi", _params(), _Collect(), threading.Event())
+            RemoteEngine(server.url).generate("Hi", _params(), TextCollector(), threading.Event())
     assert str(caught.value) == (
         "the server reported an error mid-reply: llama_decode failed (after 1 tokens; the partial reply is kept)"
     )
@@ -278,7 +261,7 @@ def test_http_errors_and_error_events_are_one_line() -> None:
 def test_stop_strings_are_matched_across_chunks_and_end_the_stream() -> None:
     stream = _stream(_chunk(" Paris"), _chunk(".\nUs"), _chunk("er: and"), _chunk(" more"), "data: [DONE]\n\n")
     with _fake({("POST", "/v1/completions"): stream}) as server:
-        collect = _Collect()
+        collect = TextCollector()
         result = RemoteEngine(server.url).generate("Q", _params(stop=("\nUser:",)), collect, threading.Event())
         sent = server.requests[-1][2]
     assert (result.text, collect.text, result.finish_reason) == (" Paris.", " Paris.", FinishReason.STOP_STRING)
@@ -289,7 +272,7 @@ def test_a_generic_server_gets_estimates_and_a_list_of_parameters_it_may_ignore(
     finish = _stream(_chunk("Hi"), _chunk(" there"), _chunk("", "stop"), "data: [DONE]\n\n")
     with _fake({("POST", "/v1/completions"): finish}) as server:
         engine = RemoteEngine(server.url)
-        result = engine.generate("Hi", _params(top_k=0, min_p=0.0), _Collect(), threading.Event())
+        result = engine.generate("Hi", _params(top_k=0, min_p=0.0), TextCollector(), threading.Event())
         sent = server.requests[-1][2]
     assert engine.server_kind == "openai-compatible"
     assert engine.capabilities.exact_counts is False
@@ -379,7 +362,9 @@ def test_llama_server_dialect_template_exact_counts_and_usage() -> None:
     with _fake(routes) as server:
         engine = RemoteEngine(server.url + "/v1/")
         prompt = engine.prompt_format.render(PromptParts(new_message="Hello"))
-        result = engine.generate(prompt, _params(max_new_tokens=2, stop=("\n<|turn|>",)), _Collect(), threading.Event())
+        result = engine.generate(
+            prompt, _params(max_new_tokens=2, stop=("\n<|turn|>",)), TextCollector(), threading.Event()
+        )
         sent = server.requests[-1]
         assert engine.count_tokens(prompt) == len("<|turn|>user: Hello\n<|turn|>assistant: ") + 1
     assert engine.server_kind == "llama-server" and engine.capabilities.exact_counts is True
@@ -458,7 +443,7 @@ def test_remote_template_markers_and_judgement() -> None:
 def test_native_stream_finish_reasons_and_counts(events, text, finish, completion) -> None:
     routes = _llama_server(TAG_TEMPLATE, frozenset({"<|turn|>"}), _stream(*events))
     with _fake(routes) as server:
-        collect = _Collect()
+        collect = TextCollector()
         result = RemoteEngine(server.url).generate("Q", _params(stop=("\nUser:",)), collect, threading.Event())
     assert (result.text, collect.text, result.finish_reason, result.completion_tokens) == (
         text,
@@ -477,7 +462,7 @@ def test_marks_never_reach_a_server() -> None:
     with _fake(routes) as server:
         engine = RemoteEngine(server.url, prompt_format=CompletionFormat())
         assert engine.count_tokens(marked) == len("User: what is <|turn|>?\nAssistant:") + 1
-        engine.generate(marked, _params(), _Collect(), threading.Event())
+        engine.generate(marked, _params(), TextCollector(), threading.Event())
         sent = [body for _method, _path, body in server.requests[-3:]]
     assert all(
         OPEN not in json.dumps(body, ensure_ascii=False) and CLOSE not in json.dumps(body, ensure_ascii=False)
@@ -499,7 +484,7 @@ def test_vllm_dialect_context_and_parameter_names() -> None:
     }
     with FakeServer(routes) as server:
         engine = RemoteEngine(server.url)
-        engine.generate("Hi", _params(top_k=0, repeat_penalty=1.2), _Collect(), threading.Event())
+        engine.generate("Hi", _params(top_k=0, repeat_penalty=1.2), TextCollector(), threading.Event())
         sent = server.requests[-1][2]
         assert engine.count_tokens("x") == 3
     assert engine.server_kind == "vllm" and engine.info.n_ctx == 8192
@@ -524,10 +509,10 @@ def test_forced_tokens_and_use_after_close_are_refused() -> None:
     with _fake({}) as server:
         engine = RemoteEngine(server.url)
         with pytest.raises(ModelError, match="forking from a token needs the local engine"):
-            engine.generate("Hi", _params(), _Collect(), threading.Event(), forced=(1, 2))
+            engine.generate("Hi", _params(), TextCollector(), threading.Event(), forced=(1, 2))
         engine.close()
         with pytest.raises(ModelError, match="closed"):
-            engine.generate("Hi", _params(), _Collect(), threading.Event())
+            engine.generate("Hi", _params(), TextCollector(), threading.Event())
 
 
 def _needs_key(key: str) -> Route:
@@ -565,8 +550,8 @@ def test_an_assumed_context_does_not_refuse_a_long_prompt_the_server_may_take() 
     with _fake(routes) as server:
         engine = RemoteEngine(server.url)
         assert (engine.server_kind, engine.capabilities.context_known) == ("llama-cpp-python", False)
-        result = engine.generate("a long prompt", _params(max_new_tokens=1), _Collect(), threading.Event())
+        result = engine.generate("a long prompt", _params(max_new_tokens=1), TextCollector(), threading.Event())
         assert (result.prompt_tokens, result.finish_reason) == (3000, FinishReason.LENGTH)
         known = RemoteEngine(server.url, n_ctx=2048)  # --ctx says 2,048: then it is refused here, in one line
         with pytest.raises(ModelError, match="prompt of 3000 tokens plus 1 new tokens exceeds the context of 2048"):
-            known.generate("a long prompt", _params(max_new_tokens=1), _Collect(), threading.Event())
+            known.generate("a long prompt", _params(max_new_tokens=1), TextCollector(), threading.Event())

@@ -28,6 +28,7 @@ from llama_server import (
     llama_server_command,
     running_server,
 )
+from text_collector import TextCollector
 
 from tui.core.chat.conversation import FinishReason
 from tui.core.chat.literal import CLOSE, OPEN, unmarked
@@ -106,24 +107,6 @@ def _question(text: str) -> tuple[str, tuple[str, ...]]:
     return CompletionFormat().render(parts), CompletionFormat().stop_strings(parts)
 
 
-class _Collect:
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.pieces: list[str] = []
-        self.counts: list[int] = []
-        self.cancel_after = cancel_after
-        self.cancel = threading.Event()
-
-    def __call__(self, text: str, tokens: int) -> None:
-        self.pieces.append(text)
-        self.counts.append(tokens)
-        if self.cancel_after is not None and tokens >= self.cancel_after:
-            self.cancel.set()
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
-
-
 def test_detects_the_server_and_what_it_offers(served: Served, remote: RemoteEngine) -> None:
     port = served.url.rsplit(":", 1)[1]
     assert remote.server_kind == served.kind
@@ -155,7 +138,7 @@ def test_a_prompt_longer_than_2048_tokens_runs_with_ctx_set_to_the_servers(serve
     prompt = "Numbers: " + ", ".join(str(n) for n in range(700)) + ","
     tokens = remote.count_tokens(prompt)
     assert 2048 < tokens < SERVER_CTX - 8 and tokens == engine.count_tokens(prompt)
-    result = remote.generate(prompt, _params(max_new_tokens=4), _Collect(), threading.Event())
+    result = remote.generate(prompt, _params(max_new_tokens=4), TextCollector(), threading.Event())
     assert (result.finish_reason, result.completion_tokens, result.prompt_tokens) == (FinishReason.LENGTH, 4, tokens)
 
 
@@ -173,7 +156,7 @@ def test_a_fallback_template_is_recognised_and_not_used(served: Served, remote: 
 def test_greedy_reply_is_the_local_engines_reply(remote: RemoteEngine, engine) -> None:
     prompt, stops = _question("What is the capital of France?")
     local = engine.generate(prompt, _params(stop=stops), lambda *_: None, threading.Event())
-    collect = _Collect()
+    collect = TextCollector()
     result = remote.generate(prompt, _params(stop=stops), collect, threading.Event())
     assert result.text == local.text == collect.text
     assert "Paris" in result.text
@@ -189,7 +172,7 @@ def test_profile_stop_strings_are_honoured_like_the_local_engines(remote: Remote
     prompt = "Count with me: 1, 2, 3, 4,"
     params = _params(max_new_tokens=20, stop=(",",))
     local = engine.generate(prompt, params, lambda *_: None, threading.Event())
-    result = remote.generate(prompt, params, _Collect(), threading.Event())
+    result = remote.generate(prompt, params, TextCollector(), threading.Event())
     assert result.finish_reason is local.finish_reason is FinishReason.STOP_STRING
     assert result.text == local.text and "," not in result.text and result.text.strip()
     assert result.completion_tokens == local.completion_tokens < 20
@@ -198,7 +181,7 @@ def test_profile_stop_strings_are_honoured_like_the_local_engines(remote: Remote
 def test_length_limit_matches_the_local_engine(remote: RemoteEngine, engine) -> None:
     prompt = "The three primary colours are"
     local = engine.generate(prompt, _params(max_new_tokens=6), lambda *_: None, threading.Event())
-    result = remote.generate(prompt, _params(max_new_tokens=6), _Collect(), threading.Event())
+    result = remote.generate(prompt, _params(max_new_tokens=6), TextCollector(), threading.Event())
     assert (result.finish_reason, result.completion_tokens) == (FinishReason.LENGTH, 6)
     assert result.text == local.text
 
@@ -223,19 +206,19 @@ def test_marked_prompts_are_counted_and_sent_without_their_marks(remote: RemoteE
     assert OPEN not in plain and CLOSE not in plain
     assert remote.count_tokens(marked) == remote.count_tokens(plain) == engine.count_tokens(plain)
     params = _params(max_new_tokens=5)
-    sent = remote.generate(marked, params, _Collect(), threading.Event())
+    sent = remote.generate(marked, params, TextCollector(), threading.Event())
     expected = engine.generate(plain, params, lambda *_: None, threading.Event())
     assert (sent.text, sent.prompt_tokens) == (expected.text, expected.prompt_tokens)
 
 
 def test_cancel_mid_stream_keeps_the_partial_reply(remote: RemoteEngine) -> None:
     prompt = "Once upon a time, in a small village by the sea,"
-    collect = _Collect(cancel_after=3)
+    collect = TextCollector(cancel_after=3)
     result = remote.generate(prompt, _params(max_new_tokens=200), collect, collect.cancel)
     assert result.finish_reason is FinishReason.CANCELLED
     assert result.text == collect.text and result.text.strip()
     assert 3 <= result.completion_tokens < 20
-    again = remote.generate(prompt, _params(max_new_tokens=5), _Collect(), threading.Event())
+    again = remote.generate(prompt, _params(max_new_tokens=5), TextCollector(), threading.Event())
     assert again.finish_reason is FinishReason.LENGTH and again.text.startswith(result.text)
 
 
@@ -243,7 +226,7 @@ def test_a_recount_during_a_reply_does_not_cut_it_short(served: Served, remote: 
     """llama-cpp-python's server ends a stream when another request arrives, so there the engine waits."""
     started = threading.Event()
     counted: list[tuple[int, float]] = []
-    collect = _Collect()
+    collect = TextCollector()
 
     def on_text(text: str, tokens: int) -> None:
         collect(text, tokens)
@@ -332,7 +315,7 @@ def test_a_real_template_from_the_server_is_rendered_here_like_the_local_engine(
         assert unmarked(prompt) == unmarked(local.prompt_format.render(parts))
         assert remote.count_tokens(prompt) == local.count_tokens(prompt)
         params = _params(max_new_tokens=24, stop=remote.prompt_format.stop_strings(parts))
-        theirs = remote.generate(prompt, params, _Collect(), threading.Event())
+        theirs = remote.generate(prompt, params, TextCollector(), threading.Event())
         ours = local.generate(prompt, params, lambda *_: None, threading.Event())
         assert (theirs.text, theirs.finish_reason, theirs.completion_tokens) == (
             ours.text,
