@@ -7,16 +7,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from chat_helpers import PROFILE, journaled_state
 
 from tui.core.chat.conversation import FinishReason, Role
 from tui.core.chat.state import ChatState, ChatStateError, ReplyPlan
 from tui.core.contract import GenerationResult
-from tui.core.history.journal import HistoryJournal, load_saved_chat
+from tui.core.history.journal import load_saved_chat
 from tui.core.history.store import HistoryStore
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine.fake import FakeEngine
-
-PROFILE = DecodingProfile(name="greedy", max_new_tokens=32)
 
 
 def _result(plan: ReplyPlan, text: str) -> GenerationResult:
@@ -44,20 +43,8 @@ def history(tmp_path: Path):
         yield store
 
 
-def _state(history: HistoryStore, errors: list[str] | None = None) -> ChatState:
-    state: ChatState
-    journal = HistoryJournal(
-        history,
-        lambda: "model.gguf",
-        lambda: (state.system_prompt, state.pins, state.profile.name),
-        (errors if errors is not None else []).append,
-    )
-    state = ChatState(PROFILE, "Be brief.", journal=journal)
-    return state
-
-
 def _chat(history: HistoryStore, engine: FakeEngine, *questions: str) -> ChatState:
-    state = _state(history)
+    state = journaled_state(history)
     for question in questions:
         _run(state, state.plan_chat(question, engine), f"answer to {question}")
     return state
@@ -73,7 +60,7 @@ def _stored(history: HistoryStore, state: ChatState) -> list[str]:
 
 
 def _reloaded(history: HistoryStore, state: ChatState) -> list[str]:
-    fresh = _state(history)
+    fresh = journaled_state(history)
     assert state.conversation_id is not None
     fresh.resume(load_saved_chat(history, state.conversation_id), None)
     return _texts(fresh)
@@ -156,7 +143,7 @@ def test_a_cut_before_the_context_start_brings_the_earlier_turns_back(history: H
     """After an overflow dropped the oldest turns, deleting from one of them (or from the first in context)
     leaves only dropped turns: they come back into the context, and the next plan drops what does not fit."""
     engine = FakeEngine(n_ctx=160)
-    state = _state(history)
+    state = journaled_state(history)
     for number in range(8):
         _run(state, state.plan_chat(f"question number {number} " * 3, engine), f"answer number {number} " * 3)
     start = state.context_start
@@ -176,7 +163,7 @@ def test_a_lost_reply_has_no_stored_row_so_the_deletion_retires_from_the_next_st
     history.add_user_message(conversation, "lost reply after this")
     history.start_reply(conversation, "greedy")  # killed before its first token
     history.add_user_message(conversation, "later")
-    resumed = _state(history)
+    resumed = journaled_state(history)
     resumed.resume(load_saved_chat(history, conversation), None)
     assert [m.text for m in resumed.messages][2:] == ["lost reply after this", "", "later", ""]
     plan = resumed.plan_delete(3)

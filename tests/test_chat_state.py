@@ -6,18 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chat_helpers import PROFILE, journaled_state
 
 from tui.core.chat.conversation import FinishReason, Message, Role
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.state import ChatState, ChatStateError, ReplyPlan
 from tui.core.contract import GenerationResult
 from tui.core.errors import ContextOverflowError
-from tui.core.history.journal import HistoryJournal, load_saved_chat
+from tui.core.history.journal import load_saved_chat
 from tui.core.history.store import HistoryStore
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine.fake import FakeEngine
 
-PROFILE = DecodingProfile(name="greedy", max_new_tokens=32)
 OUTCOMES = ("finished", "stopped", "failed")
 
 
@@ -55,28 +55,16 @@ def history(tmp_path: Path) -> HistoryStore:
         yield store
 
 
-def _state(history: HistoryStore, errors: list[str] | None = None) -> ChatState:
-    state: ChatState
-    journal = HistoryJournal(
-        history,
-        lambda: "model.gguf",
-        lambda: (state.system_prompt, state.pins, state.profile.name),
-        (errors if errors is not None else []).append,
-    )
-    state = ChatState(PROFILE, "Be brief.", journal=journal)
-    return state
-
-
 def _reloaded(history: HistoryStore, state: ChatState) -> ChatState:
     """What a restart would show: the stored chat resumed into a fresh state."""
-    fresh = _state(history)
+    fresh = journaled_state(history)
     assert state.conversation_id is not None
     fresh.resume(load_saved_chat(history, state.conversation_id), None)
     return fresh
 
 
 def _chat_of_two(history: HistoryStore, engine: FakeEngine) -> ChatState:
-    state = _state(history)
+    state = journaled_state(history)
     _run(state, state.plan_chat("first question", engine), "first answer.")
     _run(state, state.plan_chat("second question", engine), "second answer.")
     return state
@@ -215,7 +203,7 @@ def test_deleting_the_open_conversation_starts_a_new_chat_with_a_new_id(history:
 def test_history_errors_become_notices_and_the_chat_goes_on(tmp_path: Path) -> None:
     errors: list[str] = []
     with HistoryStore(tmp_path / "history.db") as store:
-        state = _state(store, errors)
+        state = journaled_state(store, errors)
         _run(state, state.plan_chat("hello", FakeEngine()), "hi.")
         store.delete(state.conversation_id or 0)  # another shotglass deleted it under us
         _run(state, state.plan_chat("still there?", FakeEngine()), "yes.")
