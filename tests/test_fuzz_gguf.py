@@ -330,12 +330,11 @@ def test_cli_fifo_as_model_and_the_models_listing(
 
 async def test_the_picker_lists_bad_files_as_skipped_and_shows_names_as_plain_text(chat_app) -> None:
     """F10 with hostile names and reasons: the picker stays up and shows them literally."""
-    from ui_helpers import wait_for
+    from ui_helpers import open_model_picker
 
     from tui.core.models.scan import ModelEntry
     from tui.core.models.sources import SkippedFile
     from tui.engine.fake import FakeEngine
-    from tui.ui.models.picker import ModelPicker
 
     entry = ModelEntry(
         name="[/]evil[bold].gguf",
@@ -351,11 +350,7 @@ async def test_the_picker_lists_bad_files_as_skipped_and_shows_names_as_plain_te
     skipped = SkippedFile(Path("/models/[/]x.gguf"), "unloadable GGUF: tokenizer.ggml.model = '[/]' (llama.cpp ...)")
     app = chat_app(FakeEngine(), load_model=lambda *_: FakeEngine(), scan_models=lambda: [entry, skipped], gpu_note="")
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.press("f10")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 1,
-        )
+        await open_model_picker(pilot)
         shown = str(app.screen.query_one("#models-skipped").render())
         assert "skipped /models/[/]x.gguf: unloadable GGUF: tokenizer.ggml.model = '[/]'" in shown
         await pilot.press("escape")

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from textual.widgets import SelectionList
-from ui_helpers import InspectableFake, send, send_and_wait, wait_for
+from ui_helpers import InspectableFake, open_model_picker, send, send_and_wait, wait_for
 
 from tui.core.chat.conversation import Role
 from tui.core.history.store import HistoryStore
@@ -108,7 +108,6 @@ async def test_send_while_a_model_loads_is_refused(chat_app):
 
     from tui.core.models.scan import ModelEntry
     from tui.core.models.sources import SourceKind
-    from tui.ui.models.picker import ModelPicker
 
     entry = ModelEntry(
         name="b.gguf",
@@ -125,11 +124,7 @@ async def test_send_while_a_model_loads_is_refused(chat_app):
     app = chat_app(old, load_model=loader, scan_models=lambda: [entry])
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
-        await pilot.press("f10")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 1,
-        )
+        await open_model_picker(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is chat and chat.models.loading)
         await send(pilot, "hi")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from gguf_mutants import STRING, encode, write_mutant
-from ui_helpers import make_app, wait_for
+from ui_helpers import make_app, open_model_picker, wait_for
 
 from tui.core.loading_engine import LoadingEngine
 from tui.engine.template_sandbox import RenderLimits, TemplateError, TemplateStopped, compile_template
@@ -328,7 +328,6 @@ async def test_switching_to_a_hostile_model_keeps_the_app_and_says_why(
     from tui.core.models.sources import SourceKind
     from tui.engine.fake import FakeEngine
     from tui.engine.llama import LlamaEngine, LoadOptions
-    from tui.ui.models.picker import ModelPicker
 
     hostile = _mutant(model_path, tmp_path, "switch-bomb", {"tokenizer.chat_template": RENDER_BOMB})
     entry = ModelEntry(
@@ -352,11 +351,7 @@ async def test_switching_to_a_hostile_model_keeps_the_app_and_says_why(
     app = chat_app(engine, load_model=loader, scan_models=lambda: [entry], gpu_note="CPU-only build")
     async with app.run_test(size=(140, 40)) as pilot:
         chat = app.screen
-        await pilot.press("f10")
-        await wait_for(
-            pilot,
-            lambda: isinstance(app.screen, ModelPicker) and app.screen.query_one("#models-list").option_count == 1,
-        )
+        await open_model_picker(pilot)
         await pilot.press("enter")
         await wait_for(pilot, lambda: attempted and not chat.models.loading and app.screen is chat, timeout=60)
         await wait_for(pilot, lambda: any("is refused" in n.message for n in app._notifications), timeout=10)

@@ -123,3 +123,17 @@ async def wait_streamed(pilot, text: str | None = None, timeout: float = 5.0) ->
         return bool(pending.text) if text is None else pending.text == text
 
     await wait_for(pilot, streamed, timeout)
+
+
+async def open_model_picker(pilot, models: int = 1) -> None:
+    """F10, and wait until the model picker lists ``models`` entries (the scan runs in a worker)."""
+    from tui.ui.models.picker import ModelPicker
+
+    await pilot.press("f10")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, ModelPicker)
+            and pilot.app.screen.query_one("#models-list").option_count == models
+        ),
+    )
