@@ -26,7 +26,7 @@ from tui.core.chat.chat_turns import ChatTurn, chat_turns
 from tui.core.chat.literal import SpecialTexts
 from tui.core.chat.prompt import PromptParts
 from tui.core.chat.reasoning import ReasoningMarkers, markers_named_in
-from tui.engine.template_sandbox import TemplateError, compile_template
+from tui.engine.template_sandbox import CompiledTemplate, TemplateError, compile_template
 
 __all__ = ["ChatTemplateFormat", "TemplateError"]
 
@@ -48,7 +48,7 @@ class ChatTemplateFormat:
     special_texts: Callable[[], frozenset[str]] = frozenset
     """Gives the texts of the vocabulary's control tokens (read once, on first use: reading a 262k vocabulary
     takes a quarter of a second); found in text people wrote, they are tokenized as plain text."""
-    _compiled: Any = field(init=False, repr=False, compare=False)
+    _compiled: CompiledTemplate = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", compile_template(self.template))
@@ -93,7 +93,7 @@ class ChatTemplateFormat:
         marker such as ``<|end|>`` or ``[/INST]``, else its first line (``User:`` in a plain-text template)."""
         if not after:
             return None
-        specials = [text for text in self.special_texts() if text and after.startswith(text)]
+        specials = [text for text in self._special.texts if text and after.startswith(text)]
         if specials:
             return max(specials, key=len)
         marker = _MARKER.match(after)
@@ -103,6 +103,7 @@ class ChatTemplateFormat:
 
     @cached_property
     def _special(self) -> SpecialTexts:
+        """The vocabulary's control-token texts, read once (the turn-end probe and every render use them)."""
         return SpecialTexts(self.special_texts())
 
     @property
