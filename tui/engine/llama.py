@@ -247,13 +247,17 @@ class LlamaEngine:
         return bool(llama_cpp.llama_vocab_get_attr(self._vocab, token) & llama_cpp.LLAMA_TOKEN_ATTR_CONTROL)
 
     def _special_texts(self) -> frozenset[str]:
-        """The texts of control tokens (what ``special=True`` tokenization would turn into one token)."""
+        """The texts of control tokens (what ``special=True`` tokenization would turn into one token). Read on the
+        first render, which may be in the gauge's worker thread: under the vocabulary lock, like tokenizing."""
         texts = set()
-        for token in range(self._llm.n_vocab()):
-            if llama_cpp.llama_vocab_get_attr(self._vocab, token) & _PARSED_SPECIAL:
-                text = self._token_text(token)
-                if text:
-                    texts.add(text)
+        with self._vocab_lock:
+            if self._closed:
+                raise ModelError("the model was closed")
+            for token in range(self._llm.n_vocab()):
+                if llama_cpp.llama_vocab_get_attr(self._vocab, token) & _PARSED_SPECIAL:
+                    text = self._token_text(token)
+                    if text:
+                        texts.add(text)
         return frozenset(texts)
 
     def count_tokens(self, text: str) -> int:
