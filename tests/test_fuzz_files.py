@@ -78,11 +78,17 @@ def write(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("reader", READERS)
-@pytest.mark.parametrize("name", HOSTILE)
+@pytest.mark.parametrize(
+    ("name", "reader"),
+    [
+        (name, reader)
+        for reader in READERS
+        for name in HOSTILE
+        # An example set's name is a label, never a file name: the hostile-name files do not apply to it.
+        if not (name.startswith("toml-name-") and reader == "example set")
+    ],
+)
 def test_every_reader_refuses_every_hostile_file_in_one_line(tmp_path: Path, name: str, reader: str) -> None:
-    if name.startswith("toml-name-") and reader == "example set":
-        pytest.skip("an example set's name is a label, never a file name")
     path = write(tmp_path, name, HOSTILE[name])
     started = time.monotonic()
     with pytest.raises(UserError) as caught:
