@@ -219,7 +219,9 @@ def test_an_abort_mid_reply_in_the_tui_gives_the_terminal_back(model_path: Path,
     assert code == 2
     tail = terminal.output[terminal.output.rfind(b"\x1b[?1049h") :]
     assert TERMINAL_RESET.encode() in tail  # mouse off, main screen, cursor shown
-    assert b"shotglass: error: llama.cpp crashed (SIGABRT: ops.cpp:" in tail
+    # The assert's "ops.cpp:4132: " location is usually there too, but not always: once in about ten loaded
+    # runs it was missing (suspected: another thread's log line written into the middle of the assert line).
+    assert b"shotglass: error: llama.cpp crashed (SIGABRT: " in tail
     assert b"GGML_ASSERT(eps >= 0.0f) failed" in tail.split(b"shotglass: error:")[-1]
     assert tail.count(b"GGML_ASSERT") == 1  # only in our line: llama.cpp's own text went to the log
     assert b"gdb" not in terminal.output and b"Traceback" not in terminal.output
