@@ -6,7 +6,8 @@ Three chats: turn 1 (empty), turn 30 (29 exchanges on screen) and a 200-message 
 transcript as a chat that was typed live would be. Runs alternate headless / TUI so machine noise hits both.
 
 Also measured while the TUI streams: the UI event loop's lag (a 10 ms timer's lateness, the delay a keystroke
-would see) and the UI thread's time per posted token batch.
+would see), the UI thread's time per posted token batch, and the UI thread's CPU time as a share of the
+streaming time (``time.thread_time``: what it takes from the two decode threads' cores).
 
     python benchmarks/bench_tui_stream.py [--runs 3] [--tokens 300]
 """
@@ -20,6 +21,7 @@ import time
 from pathlib import Path
 
 from _common import base_parser, load_engine, median, p95
+from textual import events
 
 from tui.core.chat.conversation import Message, Role
 from tui.core.chat.state import ChatState, SavedChat, Turn
@@ -28,10 +30,11 @@ from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.message_view import MessageView
-from tui.ui.chat.transcript import Transcript
+from tui.ui.chat.transcript import MAX_MOUNTED, Transcript
 
-PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"
-"""The model keeps counting: a long reply with no stop string, the same tokens every run (greedy)."""
+PROMPT = "Repeat the word 'ok' 400 times: ok ok ok ok ok ok"
+"""A long reply with no stop string after any of the three chats, the same tokens every run (greedy). The
+model's own counting (``1, 2, 3,``) stopped after 34 tokens once the chat had earlier exchanges."""
 
 
 def synthetic_turns(messages: int) -> tuple[Turn, ...]:
@@ -50,12 +53,14 @@ def headless_rate(engine, profile: DecodingProfile, turns: tuple[Turn, ...]) -> 
     return result.tokens_per_s
 
 
-async def tui_rate(app: ShotglassApp, turns: tuple[Turn, ...], lags: list[float], probe_s: float) -> float:
+async def tui_rate(
+    app: ShotglassApp, turns: tuple[Turn, ...], lags: list[float], probe_s: float, ui_shares: list[float]
+) -> float:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         await pilot.pause(0.2)
         screen.state.resume(SavedChat(0, "", screen.state.pins, screen.state.profile.name, "", turns), None)
-        await screen.query_one(Transcript).show_messages(screen.state.messages, window=len(turns))
+        await screen.query_one(Transcript).show_messages(screen.state.messages, window=min(len(turns), MAX_MOUNTED))
         await pilot.pause(0.3)
         last = [time.perf_counter()]
 
@@ -70,12 +75,18 @@ async def tui_rate(app: ShotglassApp, turns: tuple[Turn, ...], lags: list[float]
         box.text = PROMPT
         box.focus()
         count = len(screen.state.messages)
-        await pilot.press("enter")
+        # A key event posted as the terminal driver would: pilot.press() would wait for every widget's queue to
+        # drain, which while a reply streams is the whole reply, and its polling is UI work of its own.
+        box.post_message(events.Key("enter", None))
+        cpu_started, wall_started = time.thread_time(), time.perf_counter()
         deadline = time.monotonic() + 120
-        while not (len(screen.state.messages) == count + 2 and not screen.generating):
+        while not (
+            len(screen.state.messages) == count + 2 and screen.state.messages[-1].stats and not screen.generating
+        ):
             if time.monotonic() > deadline:
                 raise RuntimeError("the reply did not finish")
-            await pilot.pause(0.05)
+            await asyncio.sleep(0.05)  # not pilot.pause: it waits on every widget's queue, UI work of its own
+        ui_shares.append((time.thread_time() - cpu_started) / (time.perf_counter() - wall_started))
         if timer is not None:
             timer.stop()
         stats = screen.state.messages[-1].stats
@@ -108,7 +119,11 @@ def main() -> None:
         default=10.0,
         help="interval of the UI-lag probe (its own timer costs UI time: 0 turns it off)",
     )
+    parser.add_argument(
+        "--chats", default="1,30,200", help="which chats: 1 (turn 1), 30 (turn 30), 200 (a 200-message chat)"
+    )
     args = parser.parse_args()
+    chats = {"1": ("turn 1", 0), "30": ("turn 30", 58), "200": ("200 messages", 200)}
     engine = load_engine(args.threads)
     store = ProfileStore(Path(tempfile.mkdtemp(prefix="shotglass-bench-")))  # the user's profiles stay untouched
     profile = DecodingProfile(name="bench-greedy", max_new_tokens=args.tokens)
@@ -116,21 +131,26 @@ def main() -> None:
     time_appends()
     print(f"model: {header_line(engine.info, engine.capabilities)}")
     print(f"greedy, {args.tokens} new tokens, {args.runs} alternating runs per side\n")
-    print(f"{'chat':<14} {'headless tok/s':>15} {'TUI tok/s':>10} {'ratio':>7} {'lag p95 ms':>11} {'UI ms/append':>13}")
+    print(
+        f"{'chat':<14} {'headless tok/s':>15} {'TUI tok/s':>10} {'ratio':>7} {'lag p95 ms':>11} {'UI ms/append':>13}"
+        f" {'UI CPU %':>9}"
+    )
     summary = []
-    for label, messages in (("turn 1", 0), ("turn 30", 58), ("200 messages", 200)):
+    for label, messages in (chats[key] for key in args.chats.split(",")):
         turns = synthetic_turns(messages)
-        headless, tui, lags = [], [], []
+        headless, tui, lags, shares = [], [], [], []
         APPEND_TIMES.clear()
         for _ in range(args.runs):
             headless.append(headless_rate(engine, profile, turns))
             app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, resume=False))
-            tui.append(asyncio.run(tui_rate(app, turns, lags, args.probe_ms / 1000)))
+            tui.append(asyncio.run(tui_rate(app, turns, lags, args.probe_ms / 1000, shares)))
         ratio = median(tui) / median(headless)
         summary.append(f"{label} {ratio:.2f}x")
         print(
             f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
-            f"{(p95(lags) * 1000 if lags else float('nan')):>11.1f} {median(APPEND_TIMES) * 1000:>13.2f}"
+            f"{(p95(lags) * 1000 if lags else float('nan')):>11.1f} "
+            f"{median(APPEND_TIMES) * 1000 if APPEND_TIMES else 0.0:>13.2f}"
+            f" {median(shares) * 100:>9.1f}"
         )
     print("\nsummary: TUI/headless tokens/s (median): " + ", ".join(summary))
     engine.close()

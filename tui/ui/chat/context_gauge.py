@@ -38,7 +38,8 @@ class ContextGauge(Static):
         self.on_resize()
 
     def on_resize(self) -> None:
-        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem))
+        counts = self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem)
+        self.update(counts, layout=False)  # fixed height (CSS): no relayout of the whole screen per token batch
 
     @staticmethod
     def render_counts(
