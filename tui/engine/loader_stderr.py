@@ -40,7 +40,7 @@ def this_threads_stderr_to(target: IO[str]) -> Iterator[None]:
     """Inside, what this thread writes to ``sys.stderr`` goes to ``target``; other threads are unaffected."""
     previous = sys.stderr
     routed = _ThreadRoutedStream(target, previous, threading.get_ident())
-    sys.stderr = routed  # type: ignore[assignment]
+    sys.stderr = routed
     try:
         yield
     finally:
