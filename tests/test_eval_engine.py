@@ -37,9 +37,10 @@ def test_label_logprobs_match_a_brute_force_computation(engine) -> None:
     values = engine.label_logprobs(PROMPT, LABELS, threading.Event())
     expected = [_brute_force(engine, PROMPT, label) for label in LABELS]
     for value, want in zip(values, expected):
-        # Single-token labels match exactly; a longer one evaluated one token per decode differs from the
-        # brute force's one batch by llama.cpp's batch-split rounding (measured 0.07 nats on -19).
-        assert math.isclose(value, want, rel_tol=0.01, abs_tol=1e-3), (value, want)
+        # Single-token labels match exactly (below); a longer one evaluated one token per decode differs from
+        # the brute force's one batch by llama.cpp's batch-split rounding: 0.07 nats on -19 here, 0.38 in one
+        # CI run (quantized kernels differ between one-token and many-token batches). 0.8 is DESIGN's bound.
+        assert math.isclose(value, want, abs_tol=0.8), (value, want)
     assert values[0] == expected[0] and values[1] == expected[1]
     assert max(range(3), key=lambda i: values[i]) == 1  # "Boring mess." is negative
     assert sum(math.exp(v) for v in values) < 1.0
