@@ -37,11 +37,11 @@ def test_label_logprobs_match_a_brute_force_computation(engine) -> None:
     values = engine.label_logprobs(PROMPT, LABELS, threading.Event())
     expected = [_brute_force(engine, PROMPT, label) for label in LABELS]
     for value, want in zip(values, expected):
-        # Single-token labels match exactly (below); a longer one evaluated one token per decode differs from
-        # the brute force's one batch by llama.cpp's batch-split rounding: 0.07 nats on -19 here, 0.38 in one
-        # CI run (quantized kernels differ between one-token and many-token batches). 0.8 is DESIGN's bound.
+        # The scoring reuses the prompt's KV cells and evaluates a label after them; the brute force evaluates
+        # prompt and label in one batch. llama.cpp's batch-split rounding separates the two (quantized kernels
+        # differ between batch shapes): 0.03 nats on a one-token label and 0.38 on a three-token one in CI
+        # runs, usually exact. 0.8 is DESIGN's bound; a wrongly reused prefix is off by far more.
         assert math.isclose(value, want, abs_tol=0.8), (value, want)
-    assert values[0] == expected[0] and values[1] == expected[1]
     assert max(range(3), key=lambda i: values[i]) == 1  # "Boring mess." is negative
     assert sum(math.exp(v) for v in values) < 1.0
 
