@@ -31,7 +31,6 @@ from tui.core.models.hardware import available_memory_bytes, backend_label
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine import load_options as options_
 from tui.engine.load_options import LoadOptions, model_param_overrides
-from tui.engine.loader_stderr import this_threads_stderr_to
 from tui.engine.prompt_states import PromptStates, StateApi
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
@@ -148,10 +147,10 @@ class LlamaEngine:
         log_target = open(options.log_file, "a", encoding="utf-8") if options.log_file else open("/dev/null", "w")
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
-            # prints (this thread's only) go to the log file instead of the screen.
+            # prints go to the log file instead of the screen.
             with (
                 log_target,
-                this_threads_stderr_to(log_target),
+                contextlib.redirect_stderr(log_target),
                 default_model_params(model_param_overrides()),
                 without_chat_formatters(),
             ):

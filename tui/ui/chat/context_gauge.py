@@ -38,8 +38,7 @@ class ContextGauge(Static):
         self.on_resize()
 
     def on_resize(self) -> None:
-        counts = self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem)
-        self.update(counts, layout=False)  # fixed height (CSS): no relayout of the whole screen per token batch
+        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem))
 
     @staticmethod
     def render_counts(
