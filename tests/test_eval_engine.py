@@ -39,8 +39,8 @@ def test_label_logprobs_match_a_brute_force_computation(engine) -> None:
     for value, want in zip(values, expected):
         # The scoring reuses the prompt's KV cells and evaluates a label after them; the brute force evaluates
         # prompt and label in one batch. llama.cpp's batch-split rounding separates the two (quantized kernels
-        # differ between batch shapes): 0.03 nats on a one-token label and 0.38 on a three-token one in CI
-        # runs, usually exact. 0.8 is DESIGN's bound; a wrongly reused prefix is off by far more.
+        # differ between batch shapes): 0.03 nats on a one-token label and 0.38 on a three-token one in fresh-
+        # clone runs here, usually exact. 0.8 is DESIGN's bound; a wrongly reused prefix is off by far more.
         assert math.isclose(value, want, abs_tol=0.8), (value, want)
     assert max(range(3), key=lambda i: values[i]) == 1  # "Boring mess." is negative
     assert sum(math.exp(v) for v in values) < 1.0

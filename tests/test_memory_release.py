@@ -41,8 +41,8 @@ async def inspect_and_close(pilot) -> None:
 async def settle(pilot) -> None:
     """Let pending removals, recomposes and the "New chat." toast's widgets finish."""
     pilot.app.clear_notifications()
-    for _ in range(6):  # 3 x 50 ms left two retired footer keys alive once in a loaded CI run
-        await pilot.pause(0.1)
+    for _ in range(3):
+        await pilot.pause(0.05)
 
 
 async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkeypatch):
