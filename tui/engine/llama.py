@@ -31,6 +31,7 @@ from tui.core.models.hardware import available_memory_bytes, backend_label
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine import load_options as options_
 from tui.engine.load_options import LoadOptions, model_param_overrides
+from tui.engine.load_prints import module_prints_to
 from tui.engine.prompt_states import PromptStates, StateApi
 from tui.engine.scoring import apply_repeat_penalty, score_position
 
@@ -147,11 +148,11 @@ class LlamaEngine:
         log_target = open(options.log_file, "a", encoding="utf-8") if options.log_file else open("/dev/null", "w")
         try:
             # verbose=True keeps llama-cpp-python from dup2()-ing fds 1 and 2 during the load; its Python
-            # prints go to the log file instead of the screen.
+            # prints (and no other thread's stderr) go to the log file instead of the screen.
             with (
                 log_target,
-                contextlib.redirect_stderr(log_target),
                 default_model_params(model_param_overrides()),
+                module_prints_to([llama_cpp.llama, llama_cpp._logger], log_target),
                 without_chat_formatters(),
             ):
                 self._llm = llama_cpp.Llama(
