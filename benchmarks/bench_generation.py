@@ -20,6 +20,7 @@ import llama_cpp
 from _common import N_CTX, base_parser, load_engine, median, model_path
 
 from tui.core.contract import SamplingParams, header_line
+from tui.engine.compute_thread import run_on_compute_thread
 from tui.engine.llama import default_model_params, model_param_overrides
 
 PROMPT = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,"
@@ -56,6 +57,12 @@ def run_bare(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int,
     return wall, tokens, "length" if finish == "length" else f"{finish} (eos?)"
 
 
+def bare_run(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int, str]:
+    """``run_bare`` on the thread shotglass decodes on: a second thread decoding beside it would give llama.cpp
+    two OpenMP thread teams, and libgomp then throttles both (see ``tui/engine/compute_thread.py``)."""
+    return run_on_compute_thread(lambda: run_bare(llm, n, prompt_len))
+
+
 def main() -> None:
     parser = base_parser(__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side and length (default 5)")
@@ -79,7 +86,7 @@ def main() -> None:
     print(f"prompt: {prompt_len} tokens, greedy, no stop strings; {args.runs} alternating runs per side\n")
     # Warm-up: the first decode on a fresh context pays one-off costs (weight repacking, page faults).
     run_shotglass(engine, 32)
-    run_bare(bare, 32, prompt_len)
+    bare_run(bare, 32, prompt_len)
 
     header = f"{'new tok':>7}  {'side':<9} {'tokens':>7} {'finish':<8} {'median s':>9} {'tok/s':>7} {'min s':>8}"
     print(header)
@@ -95,7 +102,7 @@ def main() -> None:
                 if side == "shotglass":
                     wall, tokens, finish = run_shotglass(engine, n)
                 else:
-                    wall, tokens, finish = run_bare(bare, n, prompt_len)
+                    wall, tokens, finish = bare_run(bare, n, prompt_len)
                 walls[side].append(wall)
                 counts[side].add(tokens)
                 finishes[side].add(finish)

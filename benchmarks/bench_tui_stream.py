@@ -2,8 +2,9 @@
 
 What the user sees is the TUI: its own stats line (tokens/s measured in the generation worker) for a greedy
 reply, against the same reply generated headless in the same process with the same prompt and cache state.
-Three chats: turn 1 (empty), turn 30 (29 exchanges on screen) and a 200-message chat, each shown whole in the
-transcript as a chat that was typed live would be. Runs alternate headless / TUI so machine noise hits both.
+Four chats: turn 1 (empty), turn 10 and turn 30 (9 and 29 exchanges on screen) and a 200-message chat, each
+shown in the transcript as a chat that was typed live would be.
+Runs alternate headless / TUI so machine noise hits both.
 
 Also measured while the TUI streams: the UI event loop's lag (a 10 ms timer's lateness, the delay a keystroke
 would see), the UI thread's time per posted token batch, and the UI thread's CPU time as a share of the
@@ -32,9 +33,10 @@ from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.message_view import MessageView
 from tui.ui.chat.transcript import MAX_MOUNTED, Transcript
 
-PROMPT = "Repeat the word 'ok' 400 times: ok ok ok ok ok ok"
-"""A long reply with no stop string after any of the three chats, the same tokens every run (greedy). The
-model's own counting (``1, 2, 3,``) stopped after 34 tokens once the chat had earlier exchanges."""
+PROMPT = "Count from 1 to 500, separated by commas: 1, 2, 3, 4, 5,"
+"""A reply that runs to the token limit after every chat here (greedy: the same tokens every run). Both sides
+must produce exactly ``--tokens`` tokens, or the row says NOT COMPARABLE: "Repeat the word 'ok'" stopped after
+11 tokens at turn 1 ("Ok, I'll do it."), which made that row compare first-token latency, not streaming."""
 
 
 def synthetic_turns(messages: int) -> tuple[Turn, ...]:
@@ -45,16 +47,22 @@ def synthetic_turns(messages: int) -> tuple[Turn, ...]:
     return tuple(turns)
 
 
-def headless_rate(engine, profile: DecodingProfile, turns: tuple[Turn, ...]) -> float:
+def headless_rate(engine, profile: DecodingProfile, turns: tuple[Turn, ...], counts: list[int]) -> float:
     state = ChatState(profile)
     state.resume(SavedChat(0, "", state.pins, profile.name, "", turns), None)
     plan = state.plan_chat(PROMPT, engine)
     result = engine.generate(plan.prompt, plan.params, lambda _t, _n: None, threading.Event(), None, ())
+    counts.append(result.completion_tokens)
     return result.tokens_per_s
 
 
 async def tui_rate(
-    app: ShotglassApp, turns: tuple[Turn, ...], lags: list[float], probe_s: float, ui_shares: list[float]
+    app: ShotglassApp,
+    turns: tuple[Turn, ...],
+    lags: list[float],
+    probe_s: float,
+    ui_shares: list[float],
+    counts: list[int],
 ) -> float:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
@@ -91,6 +99,7 @@ async def tui_rate(
             timer.stop()
         stats = screen.state.messages[-1].stats
         assert stats is not None
+        counts.append(stats.completion_tokens)
         return stats.tokens_per_s
 
 
@@ -120,10 +129,10 @@ def main() -> None:
         help="interval of the UI-lag probe (its own timer costs UI time: 0 turns it off)",
     )
     parser.add_argument(
-        "--chats", default="1,30,200", help="which chats: 1 (turn 1), 30 (turn 30), 200 (a 200-message chat)"
+        "--chats", default="1,10,30,200", help="which chats: 1, 10 and 30 (that turn), 200 (a 200-message chat)"
     )
     args = parser.parse_args()
-    chats = {"1": ("turn 1", 0), "30": ("turn 30", 58), "200": ("200 messages", 200)}
+    chats = {"1": ("turn 1", 0), "10": ("turn 10", 18), "30": ("turn 30", 58), "200": ("200 messages", 200)}
     engine = load_engine(args.threads)
     store = ProfileStore(Path(tempfile.mkdtemp(prefix="shotglass-bench-")))  # the user's profiles stay untouched
     profile = DecodingProfile(name="bench-greedy", max_new_tokens=args.tokens)
@@ -138,19 +147,21 @@ def main() -> None:
     summary = []
     for label, messages in (chats[key] for key in args.chats.split(",")):
         turns = synthetic_turns(messages)
-        headless, tui, lags, shares = [], [], [], []
+        headless, tui, lags, shares, counts = [], [], [], [], []
         APPEND_TIMES.clear()
         for _ in range(args.runs):
-            headless.append(headless_rate(engine, profile, turns))
+            headless.append(headless_rate(engine, profile, turns, counts))
             app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, resume=False))
-            tui.append(asyncio.run(tui_rate(app, turns, lags, args.probe_ms / 1000, shares)))
+            tui.append(asyncio.run(tui_rate(app, turns, lags, args.probe_ms / 1000, shares, counts)))
         ratio = median(tui) / median(headless)
-        summary.append(f"{label} {ratio:.2f}x")
+        comparable = all(count == args.tokens for count in counts)
+        summary.append(f"{label} {ratio:.2f}x" if comparable else f"{label} NOT COMPARABLE")
         print(
             f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
             f"{(p95(lags) * 1000 if lags else float('nan')):>11.1f} "
             f"{median(APPEND_TIMES) * 1000 if APPEND_TIMES else 0.0:>13.2f}"
             f" {median(shares) * 100:>9.1f}"
+            + ("" if comparable else f"  NOT COMPARABLE: replies of {sorted(set(counts))} tokens")
         )
     print("\nsummary: TUI/headless tokens/s (median): " + ", ".join(summary))
     engine.close()

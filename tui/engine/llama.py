@@ -30,6 +30,7 @@ from tui.core.models.gguf import read_gguf_info
 from tui.core.models.hardware import available_memory_bytes, backend_label
 from tui.core.profiles.profile import DecodingProfile
 from tui.engine import load_options as options_
+from tui.engine.compute_thread import run_on_compute_thread
 from tui.engine.load_options import LoadOptions, model_param_overrides
 from tui.engine.load_prints import module_prints_to
 from tui.engine.prompt_states import PromptStates, StateApi
@@ -317,15 +318,19 @@ class LlamaEngine:
                 f"prompt of {len(tokens)} tokens plus {params.max_new_tokens} new tokens exceeds "
                 f"the context of {self.info.n_ctx}"
             )
-        with self._lock:
-            if self._closed:
-                raise ModelError("the model was closed")
-            if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
-                self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
-                self._llm._requires_eval = True
-            if self._states is not None and reuse_limit is None:  # a replay reuses exactly what the original did
-                self._states.restore(self._llm, self._ctx, tokens, self._reused_prefix(tokens), self.info.n_ctx)
-            return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
+
+        def locked() -> GenerationResult:
+            with self._lock:
+                if self._closed:
+                    raise ModelError("the model was closed")
+                if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
+                    self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
+                    self._llm._requires_eval = True
+                if self._states is not None and reuse_limit is None:  # a replay reuses exactly what the original did
+                    self._states.restore(self._llm, self._ctx, tokens, self._reused_prefix(tokens), self.info.n_ctx)
+                return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
+
+        return run_on_compute_thread(locked, cancel)  # on_text is called there too
 
     def _generate_locked(
         self,
@@ -436,27 +441,31 @@ class LlamaEngine:
         import numpy as np
 
         tokens = self.tokenize(prompt)
-        with self._lock:
-            if self._closed:
-                raise ModelError("the model was closed")
-            llm = self._llm
-            if reuse_limit is not None and llm.n_tokens > reuse_limit:
-                llm.n_tokens = max(0, reuse_limit)
-                llm._requires_eval = True
-            reused = min(self._reused_prefix(tokens), len(tokens) - 1)
-            llm.n_tokens = reused
-            llm.eval(tokens[reused:])
-            n_vocab = llm.n_vocab()
-            scores: list[PositionScores] = []
-            for index, token in enumerate(reply_tokens):
-                if cancel.is_set():
-                    break
-                row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
-                logits = apply_repeat_penalty(row.copy(), list(reply_tokens[:index]), profile.repeat_penalty)
-                scores.append(score_position(logits, token, index, profile, self.token_text))
-                if index < len(reply_tokens) - 1:
-                    llm.eval([token])
-            return scores
+
+        def locked() -> list[PositionScores]:
+            with self._lock:
+                if self._closed:
+                    raise ModelError("the model was closed")
+                llm = self._llm
+                if reuse_limit is not None and llm.n_tokens > reuse_limit:
+                    llm.n_tokens = max(0, reuse_limit)
+                    llm._requires_eval = True
+                reused = min(self._reused_prefix(tokens), len(tokens) - 1)
+                llm.n_tokens = reused
+                llm.eval(tokens[reused:])
+                n_vocab = llm.n_vocab()
+                scores: list[PositionScores] = []
+                for index, token in enumerate(reply_tokens):
+                    if cancel.is_set():
+                        break
+                    row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
+                    logits = apply_repeat_penalty(row.copy(), list(reply_tokens[:index]), profile.repeat_penalty)
+                    scores.append(score_position(logits, token, index, profile, self.token_text))
+                    if index < len(reply_tokens) - 1:
+                        llm.eval([token])
+                return scores
+
+        return run_on_compute_thread(locked, cancel)
 
     def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
         """Score each continuation by its log-probability after ``prompt``, with no sampling (``eval --score
@@ -475,49 +484,52 @@ class LlamaEngine:
                 f"{self.info.n_ctx}"
             )
 
-        def log_softmax_row() -> np.ndarray:
+        def log_softmax_row(n_vocab: int) -> np.ndarray:
             row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
             row = row.astype(np.float64)
             top = row.max()
             return row - (top + np.log(np.exp(row - top).sum()))
 
-        with self._lock:
-            if self._closed:
-                raise ModelError("the model was closed")
-            llm = self._llm
-            n_vocab = llm.n_vocab()
-            reused = min(self._reused_prefix(prompt_tokens), len(prompt_tokens) - 1)
-            llm.n_tokens = reused
-            self._cancel = cancel
-            abortable = len(prompt_tokens) - reused >= ABORTABLE_PROMPT_TOKENS
-            self._set_abort(abortable)
-            try:
-                llm.eval(prompt_tokens[reused:])
-            except RuntimeError as error:
-                llm._requires_eval = True
-                if cancel.is_set():
-                    return ()
-                raise ModelError(f"llama.cpp failed evaluating the prompt: {error}") from None
-            finally:
-                if abortable:
-                    self._set_abort(False)
-                self._cancel = None
-            after_prompt = log_softmax_row()
-            values: list[float] = []
-            try:
-                for tail in tails:
+        def locked() -> tuple[float, ...]:
+            with self._lock:
+                if self._closed:
+                    raise ModelError("the model was closed")
+                llm = self._llm
+                n_vocab = llm.n_vocab()
+                reused = min(self._reused_prefix(prompt_tokens), len(prompt_tokens) - 1)
+                llm.n_tokens = reused
+                self._cancel = cancel
+                abortable = len(prompt_tokens) - reused >= ABORTABLE_PROMPT_TOKENS
+                self._set_abort(abortable)
+                try:
+                    llm.eval(prompt_tokens[reused:])
+                except RuntimeError as error:
+                    llm._requires_eval = True
                     if cancel.is_set():
-                        break
-                    total = float(after_prompt[tail[0]]) if tail else 0.0
-                    llm.n_tokens = len(prompt_tokens)  # the next eval drops the previous label's cells
-                    for position, token in enumerate(tail[:-1]):
-                        llm.eval([token])
-                        total += float(log_softmax_row()[tail[position + 1]])
-                    values.append(total)
-            finally:
-                llm.n_tokens = len(prompt_tokens)
-                llm._requires_eval = True  # the logits held are a label's: generate re-evaluates the last token
-            return tuple(values)
+                        return ()
+                    raise ModelError(f"llama.cpp failed evaluating the prompt: {error}") from None
+                finally:
+                    if abortable:
+                        self._set_abort(False)
+                    self._cancel = None
+                after_prompt = log_softmax_row(n_vocab)
+                values: list[float] = []
+                try:
+                    for tail in tails:
+                        if cancel.is_set():
+                            break
+                        total = float(after_prompt[tail[0]]) if tail else 0.0
+                        llm.n_tokens = len(prompt_tokens)  # the next eval drops the previous label's cells
+                        for position, token in enumerate(tail[:-1]):
+                            llm.eval([token])
+                            total += float(log_softmax_row(n_vocab)[tail[position + 1]])
+                        values.append(total)
+                finally:
+                    llm.n_tokens = len(prompt_tokens)
+                    llm._requires_eval = True  # the logits held are a label's: generate re-evaluates the last token
+                return tuple(values)
+
+        return run_on_compute_thread(locked, cancel)
 
     def _continuation_tokens(self, prompt_tokens: list[int], prompt: str, text: str) -> list[int]:
         """The tokens ``text`` adds after the prompt, as the model would read prompt + text; where the
