@@ -18,6 +18,7 @@ from tui.engine.chat_template import ChatTemplateFormat
 from tui.engine.fake import FakeEngine
 from tui.ui.chat.literal_text import BLOCK_LINES, LiteralText
 from tui.ui.chat.message_view import MessageView
+from tui.ui.chat.reply_markdown import ReplyMarkdown, StreamedParagraph
 from tui.ui.chat.stats_line import one_line
 from tui.ui.chat.transcript import Transcript, snapshot_of
 
@@ -210,3 +211,31 @@ async def test_a_resumed_reply_gets_its_thinking_folded_with_an_estimated_length
     assert snapshot.thinking_words == f"thought for ≈{round(40 * 19 / len(text))} tokens"
     view = MessageView.from_snapshot(snapshot)
     assert view.answer_text == "Done." and view.raw_text == text
+
+
+async def test_a_streamed_paragraph_relays_out_only_when_it_needs_another_line(chat_app, monkeypatch) -> None:
+    """Streaming repaints the growing paragraph; the screen is re-arranged only when its wrapped height
+    changes (each layout re-arranges every mounted message), and then its height is always right."""
+    layouts: list[int] = []
+    refresh = StreamedParagraph.refresh
+
+    def counting(self, *regions, layout: bool = False, **kwargs):
+        if layout and self.is_mounted:  # Markdown.append parses into new, never-mounted blocks too
+            layouts.append(1)
+        return refresh(self, *regions, layout=layout, **kwargs)
+
+    monkeypatch.setattr(StreamedParagraph, "refresh", counting)
+    async with chat_app(FakeEngine()).run_test(size=(60, 40)) as pilot:
+        body = ReplyMarkdown()
+        await pilot.app.screen.query_one(Transcript).mount(body)
+        words = [f"w{number}" for number in range(120)]
+        for word in words:
+            await body.append(word + " ")
+            await pilot.pause()
+            paragraph = body.query_one(StreamedParagraph)
+            width = paragraph.content_size.width
+            assert paragraph.content_size.height == paragraph._content.get_height(paragraph.styles, width)
+        lines = paragraph.content_size.height
+        assert lines > 5  # the reply wrapped many times
+        assert lines <= len(layouts) < len(words) // 3  # a layout per new line (and the first), not per batch
+        assert _markdown_text(body) == " ".join(words)

@@ -38,7 +38,8 @@ class ContextGauge(Static):
         self.on_resize()
 
     def on_resize(self) -> None:
-        self.update(self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem))
+        counts = self.render_counts(self.counts, max(self.size.width - 2, 20), self.estimated, self.problem)
+        self.update(counts, layout=False)  # a fixed height (app.tcss): no relayout of the screen per token batch
 
     @staticmethod
     def render_counts(

@@ -19,7 +19,9 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from textual.content import Content
 from textual.widgets import Markdown
+from textual.widgets._markdown import MarkdownParagraph  # not re-exported; Textual is pinned exactly
 
 _LIST_OPEN = ("bullet_list_open", "ordered_list_open")
 
@@ -87,8 +89,23 @@ def reply_parser() -> MarkdownIt:
     return parser
 
 
+class StreamedParagraph(MarkdownParagraph):
+    """A paragraph that grows while a reply streams. Most batches only add words to its last line, so a repaint
+    is enough; Textual's ``update`` always asks for a layout, which re-arranges the whole screen (a third of the
+    UI thread's time while streaming). Layout only when the wrapped height changes (or it was never laid out)."""
+
+    def set_content(self, content: Content) -> None:
+        width, height = self.content_size
+        self._content = content
+        self.update(content, layout=False)
+        if not width or not self.is_mounted or self.get_content_height(self.size, self.size, width) != height:
+            self.refresh(layout=True)
+
+
 class ReplyMarkdown(Markdown):
     """A reply's Markdown body; ``source`` is the text as the model wrote it."""
+
+    BLOCKS = {**Markdown.BLOCKS, "paragraph_open": StreamedParagraph}
 
     def __init__(self, markdown: str = "", **kwargs) -> None:
         super().__init__(markdown, parser_factory=reply_parser, **kwargs)
