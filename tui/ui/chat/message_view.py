@@ -187,6 +187,8 @@ class MessageView(Vertical, can_focus=True):
         await self._show_answer(part.answer)
 
     async def _thinking_section(self) -> ThinkingSection | None:
+        if not self._snapshot.text and (self._splitter is None or not self._splitter.has_thinking):
+            return None  # a reply streaming into an empty view has no section until it thinks (no query per batch)
         section = self.thinking
         if section is None and self._splitter is not None and self._splitter.has_thinking:
             section = ThinkingSection()
