@@ -25,8 +25,10 @@ from pathlib import Path
 from _common import median
 from bench_tui_stream import PROMPT
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from tmux_session import XDG_KEYS, tmux, wait_for  # noqa: E402  (the tmux tests' own helpers)
+
 PROFILE = "bench-greedy"
-XDG_KEYS = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
 
 
 def isolated_env(root: Path, tokens: int) -> dict[str, str]:
@@ -46,28 +48,10 @@ def isolated_env(root: Path, tokens: int) -> dict[str, str]:
 
 def headless(shotglass: str, env: dict[str, str]) -> tuple[float, int]:
     out = subprocess.run(
-        [shotglass, "ask", PROMPT, "--profile", PROFILE, "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
+        [shotglass, "ask", PROMPT, "--profile", PROFILE, "--json"], env=env, capture_output=True, text=True, check=True
     ).stdout
     reply = json.loads(out)
     return float(reply["tokens_per_s"]), int(reply["completion_tokens"])
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=True).stdout
-
-
-def wait_for(session: str, pattern: str, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        screen = tmux("capture-pane", "-t", session, "-p")
-        if re.search(pattern, screen):
-            return screen
-        time.sleep(0.25)
-    raise RuntimeError(f"{pattern!r} never appeared; last screen:\n{screen}")
 
 
 def in_tmux(shotglass: str, env: dict[str, str]) -> tuple[float, int]:
