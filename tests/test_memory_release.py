@@ -8,6 +8,7 @@ screen has mounted now. ``benchmarks/bench_memory.py`` measures the same in MiB.
 from __future__ import annotations
 
 import gc
+import weakref
 
 from textual._styles_cache import StylesCache
 from textual.widget import Widget
@@ -18,6 +19,7 @@ from tui.core.chat.state import Turn
 from tui.core.inspector.cache import ScoreCache
 from tui.ui import styles_cache_fix
 from tui.ui.chat import transcript
+from tui.ui.chat.chat_footer import ChatFooter
 from tui.ui.chat.message_view import MessageView
 from tui.ui.inspector.screen import InspectorScreen
 
@@ -38,10 +40,11 @@ async def inspect_and_close(pilot) -> None:
     await wait_for(pilot, lambda: app.screen is chat)
 
 
-def stale_footer_keys(screen, earlier: list[object]) -> list[object]:
-    """Keys alive but not on the chat screen, leaving out those an earlier test's app left to the collector."""
+def stale_footer_keys(screen, composed: weakref.WeakSet) -> list[object]:
+    """Keys the chat footer composed that are still alive although it no longer shows them."""
+    gc.collect()
     mounted_keys = set(screen.query(FooterKey))
-    return [key for key in live(FooterKey) if key not in mounted_keys and not any(key is old for old in earlier)]
+    return [key for key in list(composed) if key not in mounted_keys]
 
 
 async def eventually(pilot, check, timeout: float = 5.0) -> None:
@@ -63,7 +66,16 @@ async def settle(pilot) -> None:
 async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkeypatch):
     monkeypatch.setattr(transcript, "MAX_MOUNTED", 6)  # the window trims within a short test
     monkeypatch.setattr(transcript, "KEEP_MOUNTED", 4)
-    earlier_keys = live(FooterKey)  # in a full run, apps of earlier tests may still be awaiting collection
+    composed: weakref.WeakSet = weakref.WeakSet()  # the chat footer's keys only (the inspector has a footer too)
+    compose = ChatFooter.compose
+
+    def recording(self):
+        for widget in compose(self):
+            if isinstance(widget, FooterKey):
+                composed.add(widget)
+            yield widget
+
+    monkeypatch.setattr(ChatFooter, "compose", recording)
     engine = InspectableFake(default_reply=REPLY)
     app = make_app(store, engine)
     async with app.run_test(size=(100, 36)) as pilot:
@@ -85,13 +97,13 @@ async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkey
         assert live(MessageView) == []
         assert len(live(Turn)) == start_turns
         assert len(screen.scores) == 0
-        widgets = live(Widget)
         # Every StylesCache belongs to a live widget: none is pinned by Textual's lru_cache with its lines.
-        assert len(live(StylesCache)) <= len(widgets)
+        # (Counted, not kept: a list of every live widget would itself keep the footer's replaced keys alive.)
+        assert len(live(StylesCache)) <= len(live(Widget))
         # The chat footer keeps none of the keys it replaced at each recompose (F8 open/close, focus moves).
         # A recompose still in flight holds its old keys until it ends, so this waits for the footer to be
         # idle; a real leak keeps them for the life of the app and still fails.
-        await eventually(pilot, lambda: stale_footer_keys(screen, earlier_keys) == [])
+        await eventually(pilot, lambda: stale_footer_keys(screen, composed) == [])
 
 
 def test_score_cache_is_bounded_and_cleared():
