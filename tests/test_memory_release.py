@@ -7,10 +7,13 @@ screen has mounted now. ``benchmarks/bench_memory.py`` measures the same in MiB.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 
 from textual._styles_cache import StylesCache
+from textual.app import App
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 from ui_helpers import InspectableFake, make_app, send_and_wait, wait_for
@@ -21,6 +24,7 @@ from tui.ui import styles_cache_fix
 from tui.ui.chat import transcript
 from tui.ui.chat.chat_footer import ChatFooter
 from tui.ui.chat.message_view import MessageView
+from tui.ui.common import worker_threads
 from tui.ui.inspector.screen import InspectorScreen
 
 REPLY = "## Answer\n\nA paragraph with `code` and **bold** words.\n\n- one\n- two\n\nA last paragraph."
@@ -95,6 +99,7 @@ async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkey
         await settle(pilot)
 
         assert live(MessageView) == []
+        assert live(InspectorScreen) == []  # no finished worker keeps a closed inspector (and its table) alive
         assert len(live(Turn)) == start_turns
         assert len(screen.scores) == 0
         # Every StylesCache belongs to a live widget: none is pinned by Textual's lru_cache with its lines.
@@ -139,3 +144,25 @@ def test_giving_memory_back_trims_the_allocator_on_glibc() -> None:
     trimmed = give_back_memory()
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert trimmed
+
+
+class _WorkingScreen(Screen):
+    def on_mount(self) -> None:
+        self.run_worker(lambda: None, thread=True, exit_on_error=False)
+
+
+class _WorkerHost(App):
+    def on_load(self) -> None:
+        worker_threads.install(asyncio.get_running_loop())
+
+
+async def test_a_finished_thread_worker_lets_go_of_its_screen() -> None:
+    """Textual's thread workers run on long-lived pool threads and leave themselves (and their screen) in the
+    thread's context; each task now runs in a fresh one, so a closed screen is collected."""
+    app = _WorkerHost()
+    async with app.run_test() as pilot:
+        await app.push_screen(_WorkingScreen())
+        await wait_for(pilot, lambda: not app.workers._workers)
+        app.pop_screen()
+        await pilot.pause(0.1)
+        assert live(_WorkingScreen) == []

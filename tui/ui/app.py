@@ -3,6 +3,7 @@ tests and screenshots can hand it a fake engine and a temporary config dir."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from tui.core.profiles.store import ProfileStore
 from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
 from tui.ui.chat.screen import ChatScreen
 from tui.ui.chat.wiring import ChatServices
+from tui.ui.common.worker_threads import install as install_worker_threads
 from tui.ui.styles_cache_fix import install as install_styles_cache_fix
 
 
@@ -80,6 +82,9 @@ class ShotglassApp(App[None]):
     ) -> None:
         """Every notice here may quote a file, a model, a server or the user: never parse it as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_load(self) -> None:
+        install_worker_threads(asyncio.get_running_loop())  # finished workers let go of their screens
 
     def _use_engine(self, engine: Engine) -> None:
         self.engine = engine
