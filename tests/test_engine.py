@@ -373,3 +373,31 @@ def test_header_names_the_backend(engine) -> None:
         assert "layers" in engine.info.backend
     else:
         assert engine.info.backend == "CPU-only build"
+
+
+def test_forgetting_a_conversation_gives_its_kv_memory_back(model_path: Path, tmp_path: Path) -> None:
+    """Ctrl+N: the KV pages a long chat filled go back to the system (a fresh context), and the next reply is
+    what a cold start gives."""
+    import gc
+
+    from tui.core.models.hardware import resident_memory_bytes
+    from tui.engine.llama import LlamaEngine, LoadOptions
+
+    engine = LlamaEngine(LoadOptions(model_path=model_path, n_ctx=4096, log_file=tmp_path / "log.txt"))
+    try:
+        short = _prompt(engine, "Name a colour.")
+        cold = _run(engine, short, _params(max_new_tokens=12), reuse_limit=None)
+        before = resident_memory_bytes()
+        long_chat = _prompt(engine, " ".join(f"word{index}" for index in range(700)))  # about 2,700 tokens
+        _run(engine, long_chat, _params(max_new_tokens=4), reuse_limit=None)
+        grown = resident_memory_bytes()
+        engine.forget_conversation()
+        gc.collect()
+        after = resident_memory_bytes()
+        again = _run(engine, short, _params(max_new_tokens=12), reuse_limit=None)
+    finally:
+        engine.close()
+    assert grown - before > 20 * 2**20, "the long prompt should page in the KV cache"
+    assert after - before < (grown - before) / 3, f"{(after - before) / 2**20:.0f} MiB still held"
+    assert again.evaluated_prompt_tokens == again.prompt_tokens  # nothing of the old chat is reused
+    assert again.text == cold.text

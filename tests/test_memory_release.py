@@ -96,6 +96,7 @@ async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkey
         assert len(screen.scores) == 1
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: not screen.state.messages and bool(screen.query("#welcome")))
+        await wait_for(pilot, lambda: engine.forgotten == 1)  # the engine gave its KV cache's memory back too
         await settle(pilot)
 
         assert live(MessageView) == []

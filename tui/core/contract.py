@@ -155,4 +155,9 @@ class Engine(Protocol):
         without a prompt-state cache do nothing. Called off the UI thread after a reply has been shown."""
         ...
 
+    def forget_conversation(self) -> None:
+        """Ctrl+N: the next chat shares no prefix with the old one, so give back the memory of its KV cache
+        (what a long chat paged in). Engines that hold none do nothing. Called off the UI thread."""
+        ...
+
     def close(self) -> None: ...

@@ -70,5 +70,8 @@ class LoadingEngine:
     def save_prompt_state(self) -> None:
         return None
 
+    def forget_conversation(self) -> None:
+        return None
+
     def close(self) -> None:
         return None

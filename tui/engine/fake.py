@@ -46,6 +46,8 @@ class FakeEngine:
     label_picks: deque[str] = field(default_factory=deque)
     """Labels ``label_logprobs`` favours, one per call (stripped text); empty: the first continuation wins."""
     label_requests: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    forgotten: int = 0
+    """How many times the app said a chat was over (Ctrl+N)."""
 
     def __post_init__(self) -> None:
         self.info = ModelInfo(
@@ -134,6 +136,9 @@ class FakeEngine:
 
     def save_prompt_state(self) -> None:
         return None  # no KV cache of its own to keep
+
+    def forget_conversation(self) -> None:
+        self.forgotten += 1
 
     def close(self) -> None:
         self.closed = True

@@ -555,6 +555,28 @@ class LlamaEngine:
             if self._states is not None and not self._closed:
                 self._states.save(self._llm, self._ctx)
 
+    def forget_conversation(self) -> None:
+        """Give back the KV cache's memory with a fresh llama.cpp context (the old one is freed).
+
+        The KV buffer is allocated for the whole context at load, but the operating system hands out its pages
+        only as a chat fills them: after a 2,700-token chat on the embedded model RSS was 63 MiB above a fresh
+        start, and clearing the cells does not return a page. A new context starts untouched (7 MiB above).
+        The next prompt is evaluated from the start (or restored from a saved prompt state)."""
+
+        def locked() -> None:
+            with self._lock:
+                if self._closed or self._llm.n_tokens == 0:
+                    return
+                llm = self._llm
+                fresh = llama_cpp._internals.LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
+                old, llm._ctx = llm._ctx, fresh  # the model frees ``fresh`` before itself at close
+                old.close()
+                self._ctx = fresh.ctx
+                llm.n_tokens = 0
+                llm._requires_eval = True
+
+        run_on_compute_thread(locked)
+
     def close(self) -> None:
         """Free the model. Waits for a running generation to finish: use after close segfaults."""
         with self._lock, self._vocab_lock:

@@ -382,6 +382,9 @@ class RemoteEngine:
     def save_prompt_state(self) -> None:
         return None  # no KV cache of its own to keep
 
+    def forget_conversation(self) -> None:
+        return None  # the server holds its own cache
+
     def close(self) -> None:
         """Waits for a running generation (cancel it first); nothing is held between requests."""
         with self._lock:

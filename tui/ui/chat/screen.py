@@ -326,9 +326,16 @@ class ChatScreen(Screen[None]):
         self.state.new_chat()
         self.scores.clear()  # Ctrl+N gives back what the old chat held
         await self.query_one(Transcript).show_welcome(self.welcome_text())
-        self.call_after_refresh(give_back_memory)  # once the old chat's widgets are gone from the screen
+        self.call_after_refresh(self._give_back_memory)  # once the old chat's widgets are gone from the screen
         self.recount(0)
         self.notify("New chat.", timeout=2)
+
+    @work(thread=True, group="give-back", exit_on_error=False)
+    def _give_back_memory(self) -> None:
+        """The engine's KV cache (a fresh context: waits for nothing but a running re-score), then the
+        allocator's free pages. Off the UI thread: a context takes tens of milliseconds to create."""
+        self.engine.forget_conversation()
+        give_back_memory()
 
     def action_evaluate(self) -> None:
         if not self.busy():
