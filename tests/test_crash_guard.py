@@ -89,10 +89,51 @@ def test_a_kill_sent_to_shotglass_reaches_the_child(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None and process.stdout.readline() == "ready\n"
         process.send_signal(signal.SIGTERM)  # to the parent only, as `kill PID` does
-        assert process.wait(timeout=20) == 5
+        try:
+            assert process.wait(timeout=20) == 5
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"no exit in 20 s; marker {marker.exists()}; {_process_states(process.pid)}") from None
     finally:
         process.kill()
     assert marker.exists()
+
+
+def _process_states(pid: int) -> str:
+    """What a stuck guard and its child are doing (state, kernel wait channel, pending and blocked signals)."""
+    states = []
+    for each in [pid, *_children(pid)]:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+            wchan = Path(f"/proc/{each}/wchan").read_text()
+        except OSError:
+            continue
+        fields = [line for line in status.splitlines() if line.split(":")[0] in ("State", "SigPnd", "ShdPnd", "SigBlk")]
+        states.append(f"pid {each}: {', '.join(fields)}, wchan {wchan}")
+    return "; ".join(states) or "no /proc"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_a_kill_right_after_the_fork_still_reaches_the_child(tmp_path: Path) -> None:
+    """The parent's forwarding handlers come after the fork; a kill in between waits for them (blocked)
+    instead of ending the parent and leaving the child running on its own."""
+    marker = tmp_path / "child-got-term"
+    body = (
+        f"signal.signal(signal.SIGTERM, lambda *_: (Path({str(marker)!r}).write_text('x'), sys.exit(5)))\n"
+        "os.kill(os.getppid(), signal.SIGTERM)\n"  # at once: the parent may not have its handlers yet
+        "import time\n"
+        "time.sleep(30)\n"
+        "return 0"
+    )
+    for _ in range(5):
+        assert _guarded(tmp_path, body).returncode == 5
+        assert marker.exists()
+        marker.unlink()
 
 
 def test_an_os_error_outside_the_named_checks_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:

@@ -63,13 +63,18 @@ def run_guarded(run: Callable[[], int], *, log_file: Path, restore_terminal: boo
             stream.flush()
         except (OSError, ValueError):
             pass
+    # A ``kill`` that lands between the fork and the parent's forwarding handlers would end the parent and
+    # leave the child running: the forwarded signals wait, blocked, until each side has its handlers.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
     try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return _in_child(run, log_file)
     if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # the child keeps the handlers it had
         return _in_child(run, log_file)
-    return _wait(pid, log_file, terminal)
+    return _wait(pid, log_file, terminal, blocked)
 
 
 def _in_child(run: Callable[[], int], log_file: Path) -> int:
@@ -135,12 +140,13 @@ def _restore_terminal(terminal: tuple[int, list] | None) -> None:
         pass
 
 
-def _wait(pid: int, log_file: Path, terminal: tuple[int, list] | None) -> int:
+def _wait(pid: int, log_file: Path, terminal: tuple[int, list] | None, blocked: set[int | signal.Signals]) -> int:
     """Ctrl+C reaches the child through the terminal (it stops a reply or a command there); the parent
     only passes on what is sent to it alone (a ``kill``), and waits."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for forwarded in FORWARDED:
         signal.signal(forwarded, lambda number, _frame: _forward(pid, number))
+    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a kill that came meanwhile is forwarded now
     while True:
         try:
             _, status = os.waitpid(pid, 0)
