@@ -48,7 +48,7 @@ def test_an_interrupted_caller_stops_the_computation() -> None:
 
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
-        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        signal.setitimer(signal.ITIMER_REAL, 0.5)  # after the task has started
         with pytest.raises(KeyboardInterrupt):
             run_on_compute_thread(long_computation, cancel)
     finally:

@@ -164,6 +164,5 @@ async def test_a_finished_thread_worker_lets_go_of_its_screen() -> None:
     async with app.run_test() as pilot:
         await app.push_screen(_WorkingScreen())
         await wait_for(pilot, lambda: not app.workers._workers)
-        app.pop_screen()
-        await pilot.pause(0.1)
-        assert live(_WorkingScreen) == []
+        await app.pop_screen()
+        await wait_for(pilot, lambda: live(_WorkingScreen) == [])

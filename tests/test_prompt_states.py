@@ -38,6 +38,19 @@ def test_the_longest_shared_prefix_wins_and_too_long_entries_are_skipped(tmp_pat
     assert cache.best_match("other model", [1, 2, 3, 4, 5], at_least=0, max_tokens=100) is None
 
 
+def test_a_state_that_shares_less_than_half_of_itself_is_not_restored(tmp_path: Path) -> None:
+    """After Ctrl+N a new chat shares only its system prompt and pins with the old chat's saved state: loading
+    all of it would page the old chat's KV cache back in, to drop most of it."""
+    cache = PromptStateCache(tmp_path)
+    old_chat = list(range(100))
+    _entry(cache, old_chat)
+    new_chat = old_chat[:40] + [999, 998]
+    assert cache.best_match("model", new_chat, at_least=1, max_tokens=1000) is None
+    resumed = old_chat + [999]  # the same chat resumed: all of the state is used
+    match = cache.best_match("model", resumed, at_least=1, max_tokens=1000)
+    assert match is not None and match[1] == 100
+
+
 def test_a_longer_state_of_the_same_chat_replaces_its_prefix(tmp_path: Path) -> None:
     cache = PromptStateCache(tmp_path)
     first = _entry(cache, [1, 2, 3])

@@ -170,6 +170,9 @@ class LlamaEngine:
                 f"llama.cpp could not load {options.model_path} (truncated or corrupt GGUF?): {error}{hint}"
             ) from None
         self._llm.verbose = False
+        llama_cpp._logger.set_verbose(
+            False
+        )  # Llama() turned llama.cpp's log up for the load; later contexts stay quiet
         self._vocab = self._llm._model.vocab
         self._ctx = self._llm._ctx.ctx
         self._lock = threading.Lock()
@@ -565,8 +568,8 @@ class LlamaEngine:
 
         def locked() -> None:
             with self._lock:
-                if self._closed or self._llm.n_tokens == 0:
-                    return
+                if self._closed or self._llm.n_tokens == 0 or self.info.gpu_layers != 0:
+                    return  # offloaded: the device holds the cache whole, and two contexts may not fit there
                 llm = self._llm
                 fresh = llama_cpp._internals.LlamaContext(model=llm._model, params=llm.context_params, verbose=False)
                 old, llm._ctx = llm._ctx, fresh  # the model frees ``fresh`` before itself at close

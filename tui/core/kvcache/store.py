@@ -92,12 +92,18 @@ class PromptStateCache:
 
     def best_match(self, key: str, tokens: list[int], at_least: int, max_tokens: int) -> tuple[StateEntry, int] | None:
         """The entry sharing the longest prefix with ``tokens``, if that prefix is longer than ``at_least``;
-        entries longer than ``max_tokens`` (the context size now) cannot be loaded and are skipped."""
+        entries longer than ``max_tokens`` (the context size now) cannot be loaded and are skipped.
+
+        So is an entry that shares less than half of itself: a whole long chat's state, loaded for the system
+        prompt and pins a new chat starts with, would page the old chat's KV cache back in (what Ctrl+N gave
+        back) and read it from disk, to drop most of it at once."""
         best: tuple[StateEntry, int] | None = None
         for entry in self.entries(key):
             if len(entry.tokens) > max_tokens:
                 continue
             shared = common_prefix(entry.tokens, tokens)
+            if len(entry.tokens) - shared > shared:
+                continue
             if shared > at_least and (best is None or shared > best[1]):
                 best = (entry, shared)
         return best

@@ -91,6 +91,9 @@ def reply_parser() -> MarkdownIt:
     parses, so one is built (on first use) and shared."""
     parser = MarkdownIt("gfm-like")
     parser.core.ruler.push("keep_what_was_written", _keep_what_was_written)
+    # Each rule list builds its lookup cache on first use; build them all now, before threads share the parser
+    # (Markdown.update parses in the loop's executor).
+    parser.parse("# a\n\n*b* `c` http://x.io\n\n- d\n\n> e\n\n| f |\n| - |\n| g |\n\n```\nh\n```\n")
     return parser
 
 
