@@ -42,6 +42,12 @@ def run_shotglass(engine, n: int) -> tuple[float, int, str]:
 
 
 def run_bare(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int, str]:
+    """On the thread shotglass decodes on: a second thread decoding beside it would give llama.cpp two OpenMP
+    thread teams, and libgomp then throttles both (see ``tui/engine/compute_thread.py``)."""
+    return run_on_compute_thread(lambda: _run_bare_here(llm, n, prompt_len))
+
+
+def _run_bare_here(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int, str]:
     finish = None
     start = time.perf_counter()
     for chunk in llm.create_completion(
@@ -55,12 +61,6 @@ def run_bare(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int,
     # on EOS the EOS token itself is not a completion token.
     tokens = llm.n_tokens - prompt_len + (1 if finish == "length" else 0)
     return wall, tokens, "length" if finish == "length" else f"{finish} (eos?)"
-
-
-def bare_run(llm: llama_cpp.Llama, n: int, prompt_len: int) -> tuple[float, int, str]:
-    """``run_bare`` on the thread shotglass decodes on: a second thread decoding beside it would give llama.cpp
-    two OpenMP thread teams, and libgomp then throttles both (see ``tui/engine/compute_thread.py``)."""
-    return run_on_compute_thread(lambda: run_bare(llm, n, prompt_len))
 
 
 def main() -> None:
@@ -86,7 +86,7 @@ def main() -> None:
     print(f"prompt: {prompt_len} tokens, greedy, no stop strings; {args.runs} alternating runs per side\n")
     # Warm-up: the first decode on a fresh context pays one-off costs (weight repacking, page faults).
     run_shotglass(engine, 32)
-    bare_run(bare, 32, prompt_len)
+    run_bare(bare, 32, prompt_len)
 
     header = f"{'new tok':>7}  {'side':<9} {'tokens':>7} {'finish':<8} {'median s':>9} {'tok/s':>7} {'min s':>8}"
     print(header)
@@ -102,7 +102,7 @@ def main() -> None:
                 if side == "shotglass":
                     wall, tokens, finish = run_shotglass(engine, n)
                 else:
-                    wall, tokens, finish = bare_run(bare, n, prompt_len)
+                    wall, tokens, finish = run_bare(bare, n, prompt_len)
                 walls[side].append(wall)
                 counts[side].add(tokens)
                 finishes[side].add(finish)

@@ -51,15 +51,6 @@ def stale_footer_keys(screen, composed: weakref.WeakSet) -> list[object]:
     return [key for key in list(composed) if key not in mounted_keys]
 
 
-async def eventually(pilot, check, timeout: float = 5.0) -> None:
-    """Retry ``check`` (which collects garbage, so not every 20 ms) until it holds or ``timeout`` passes."""
-    for _ in range(int(timeout / 0.1)):
-        if check():
-            return
-        await pilot.pause(0.1)
-    assert check(), "still alive after the app went idle"
-
-
 async def settle(pilot) -> None:
     """Let pending removals, recomposes and the "New chat." toast's widgets finish."""
     pilot.app.clear_notifications()
@@ -109,7 +100,7 @@ async def test_ctrl_n_gives_back_every_view_turn_and_rendered_line(store, monkey
         # The chat footer keeps none of the keys it replaced at each recompose (F8 open/close, focus moves).
         # A recompose still in flight holds its old keys until it ends, so this waits for the footer to be
         # idle; a real leak keeps them for the life of the app and still fails.
-        await eventually(pilot, lambda: stale_footer_keys(screen, composed) == [])
+        await wait_for(pilot, lambda: stale_footer_keys(screen, composed) == [])
 
 
 def test_score_cache_is_bounded_and_cleared():

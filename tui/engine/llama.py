@@ -14,8 +14,9 @@ import contextlib
 import ctypes
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import llama_cpp
 
@@ -46,6 +47,8 @@ _PARSED_SPECIAL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATT
 
 _log_handle = None
 _log_callback = None
+
+T = TypeVar("T")
 
 
 def route_llama_log(log_file: Path) -> None:
@@ -170,9 +173,8 @@ class LlamaEngine:
                 f"llama.cpp could not load {options.model_path} (truncated or corrupt GGUF?): {error}{hint}"
             ) from None
         self._llm.verbose = False
-        llama_cpp._logger.set_verbose(
-            False
-        )  # Llama() turned llama.cpp's log up for the load; later contexts stay quiet
+        # Llama() turned llama.cpp's log up for the load; contexts made later (Ctrl+N) stay quiet.
+        llama_cpp._logger.set_verbose(False)
         self._vocab = self._llm._model.vocab
         self._ctx = self._llm._ctx.ctx
         self._lock = threading.Lock()
@@ -306,6 +308,18 @@ class LlamaEngine:
             return longest - 1
         return longest
 
+    def _computing(self, body: Callable[[], T], cancel: threading.Event) -> T:
+        """``body`` on the compute thread (``tui/engine/compute_thread.py``), holding the engine lock, on a model
+        that is still open."""
+
+        def locked() -> T:
+            with self._lock:
+                if self._closed:
+                    raise ModelError("the model was closed")
+                return body()
+
+        return run_on_compute_thread(locked, cancel)
+
     def generate(
         self,
         prompt: str,
@@ -322,18 +336,15 @@ class LlamaEngine:
                 f"the context of {self.info.n_ctx}"
             )
 
-        def locked() -> GenerationResult:
-            with self._lock:
-                if self._closed:
-                    raise ModelError("the model was closed")
-                if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
-                    self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
-                    self._llm._requires_eval = True
-                if self._states is not None and reuse_limit is None:  # a replay reuses exactly what the original did
-                    self._states.restore(self._llm, self._ctx, tokens, self._reused_prefix(tokens), self.info.n_ctx)
-                return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
+        def body() -> GenerationResult:
+            if reuse_limit is not None and self._llm.n_tokens > reuse_limit:
+                self._llm.n_tokens = max(0, reuse_limit)  # generate() drops the KV cells past this point
+                self._llm._requires_eval = True
+            if self._states is not None and reuse_limit is None:  # a replay reuses exactly what the original did
+                self._states.restore(self._llm, self._ctx, tokens, self._reused_prefix(tokens), self.info.n_ctx)
+            return self._generate_locked(tokens, params, on_text, cancel, tuple(forced))
 
-        return run_on_compute_thread(locked, cancel)  # on_text is called there too
+        return self._computing(body, cancel)  # on_text is called there too
 
     def _generate_locked(
         self,
@@ -445,30 +456,27 @@ class LlamaEngine:
 
         tokens = self.tokenize(prompt)
 
-        def locked() -> list[PositionScores]:
-            with self._lock:
-                if self._closed:
-                    raise ModelError("the model was closed")
-                llm = self._llm
-                if reuse_limit is not None and llm.n_tokens > reuse_limit:
-                    llm.n_tokens = max(0, reuse_limit)
-                    llm._requires_eval = True
-                reused = min(self._reused_prefix(tokens), len(tokens) - 1)
-                llm.n_tokens = reused
-                llm.eval(tokens[reused:])
-                n_vocab = llm.n_vocab()
-                scores: list[PositionScores] = []
-                for index, token in enumerate(reply_tokens):
-                    if cancel.is_set():
-                        break
-                    row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
-                    logits = apply_repeat_penalty(row.copy(), list(reply_tokens[:index]), profile.repeat_penalty)
-                    scores.append(score_position(logits, token, index, profile, self.token_text))
-                    if index < len(reply_tokens) - 1:
-                        llm.eval([token])
-                return scores
+        def body() -> list[PositionScores]:
+            llm = self._llm
+            if reuse_limit is not None and llm.n_tokens > reuse_limit:
+                llm.n_tokens = max(0, reuse_limit)
+                llm._requires_eval = True
+            reused = min(self._reused_prefix(tokens), len(tokens) - 1)
+            llm.n_tokens = reused
+            llm.eval(tokens[reused:])
+            n_vocab = llm.n_vocab()
+            scores: list[PositionScores] = []
+            for index, token in enumerate(reply_tokens):
+                if cancel.is_set():
+                    break
+                row = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, -1), shape=(n_vocab,))
+                logits = apply_repeat_penalty(row.copy(), list(reply_tokens[:index]), profile.repeat_penalty)
+                scores.append(score_position(logits, token, index, profile, self.token_text))
+                if index < len(reply_tokens) - 1:
+                    llm.eval([token])
+            return scores
 
-        return run_on_compute_thread(locked, cancel)
+        return self._computing(body, cancel)
 
     def label_logprobs(self, prompt: str, continuations: tuple[str, ...], cancel: threading.Event) -> tuple[float, ...]:
         """Score each continuation by its log-probability after ``prompt``, with no sampling (``eval --score
@@ -493,46 +501,43 @@ class LlamaEngine:
             top = row.max()
             return row - (top + np.log(np.exp(row - top).sum()))
 
-        def locked() -> tuple[float, ...]:
-            with self._lock:
-                if self._closed:
-                    raise ModelError("the model was closed")
-                llm = self._llm
-                n_vocab = llm.n_vocab()
-                reused = min(self._reused_prefix(prompt_tokens), len(prompt_tokens) - 1)
-                llm.n_tokens = reused
-                self._cancel = cancel
-                abortable = len(prompt_tokens) - reused >= ABORTABLE_PROMPT_TOKENS
-                self._set_abort(abortable)
-                try:
-                    llm.eval(prompt_tokens[reused:])
-                except RuntimeError as error:
-                    llm._requires_eval = True
+        def body() -> tuple[float, ...]:
+            llm = self._llm
+            n_vocab = llm.n_vocab()
+            reused = min(self._reused_prefix(prompt_tokens), len(prompt_tokens) - 1)
+            llm.n_tokens = reused
+            self._cancel = cancel
+            abortable = len(prompt_tokens) - reused >= ABORTABLE_PROMPT_TOKENS
+            self._set_abort(abortable)
+            try:
+                llm.eval(prompt_tokens[reused:])
+            except RuntimeError as error:
+                llm._requires_eval = True
+                if cancel.is_set():
+                    return ()
+                raise ModelError(f"llama.cpp failed evaluating the prompt: {error}") from None
+            finally:
+                if abortable:
+                    self._set_abort(False)
+                self._cancel = None
+            after_prompt = log_softmax_row(n_vocab)
+            values: list[float] = []
+            try:
+                for tail in tails:
                     if cancel.is_set():
-                        return ()
-                    raise ModelError(f"llama.cpp failed evaluating the prompt: {error}") from None
-                finally:
-                    if abortable:
-                        self._set_abort(False)
-                    self._cancel = None
-                after_prompt = log_softmax_row(n_vocab)
-                values: list[float] = []
-                try:
-                    for tail in tails:
-                        if cancel.is_set():
-                            break
-                        total = float(after_prompt[tail[0]]) if tail else 0.0
-                        llm.n_tokens = len(prompt_tokens)  # the next eval drops the previous label's cells
-                        for position, token in enumerate(tail[:-1]):
-                            llm.eval([token])
-                            total += float(log_softmax_row(n_vocab)[tail[position + 1]])
-                        values.append(total)
-                finally:
-                    llm.n_tokens = len(prompt_tokens)
-                    llm._requires_eval = True  # the logits held are a label's: generate re-evaluates the last token
-                return tuple(values)
+                        break
+                    total = float(after_prompt[tail[0]]) if tail else 0.0
+                    llm.n_tokens = len(prompt_tokens)  # the next eval drops the previous label's cells
+                    for position, token in enumerate(tail[:-1]):
+                        llm.eval([token])
+                        total += float(log_softmax_row(n_vocab)[tail[position + 1]])
+                    values.append(total)
+            finally:
+                llm.n_tokens = len(prompt_tokens)
+                llm._requires_eval = True  # the logits held are a label's: generate re-evaluates the last token
+            return tuple(values)
 
-        return run_on_compute_thread(locked, cancel)
+        return self._computing(body, cancel)
 
     def _continuation_tokens(self, prompt_tokens: list[int], prompt: str, text: str) -> list[int]:
         """The tokens ``text`` adds after the prompt, as the model would read prompt + text; where the
@@ -564,7 +569,7 @@ class LlamaEngine:
         The KV buffer is allocated for the whole context at load, but the operating system hands out its pages
         only as a chat fills them: after a 2,700-token chat on the embedded model RSS was 63 MiB above a fresh
         start, and clearing the cells does not return a page. A new context starts untouched (7 MiB above).
-        The next prompt is evaluated from the start (or restored from a saved prompt state)."""
+        The next prompt is evaluated from the start, or restored from a saved state that it shares most of."""
 
         def locked() -> None:
             with self._lock:

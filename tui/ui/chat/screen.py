@@ -332,7 +332,7 @@ class ChatScreen(Screen[None]):
 
     @work(thread=True, group="give-back", exit_on_error=False)
     def _give_back_memory(self) -> None:
-        """The engine's KV cache (a fresh context: waits for nothing but a running re-score), then the
+        """The engine's KV cache (a fresh context, made once any computation still running has ended), then the
         allocator's free pages. Off the UI thread: a context takes tens of milliseconds to create."""
         self.engine.forget_conversation()
         give_back_memory()
