@@ -3,7 +3,8 @@
 The decode thread produces a token every 10-20 ms; posting each one makes the UI thread re-lay-out the
 transcript and the gauge as often, and that work competes with decoding for the GIL. ``TokenBatcher`` runs in
 the worker thread: it collects the text and passes it on at most every ``interval`` seconds (the first piece at
-once, so the time to first token is what the model took), and ``flush`` hands over whatever is left.
+once, so the time to first token is what the model took), and ``flush`` hands over whatever is left. The
+interval is a ``DisplayPace``'s, which the UI thread may lengthen while the reply streams.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-DISPLAY_INTERVAL_S = 1 / 10
+from tui.core.chat.display_pace import DisplayPace
 
 
 class TokenBatcher:
     def __init__(
         self,
         emit: Callable[[str, int], None],
-        interval: float = DISPLAY_INTERVAL_S,
+        pace: DisplayPace | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._emit = emit
-        self._interval = interval
+        self._pace = pace if pace is not None else DisplayPace()
         self._clock = clock
         self._parts: list[str] = []
         self._count = 0
@@ -35,7 +36,7 @@ class TokenBatcher:
             self._parts.append(text)
         self._count = count
         now = self._clock()
-        if self._last is None or now - self._last >= self._interval:
+        if self._last is None or now - self._last >= self._pace.interval:
             self.flush()
 
     def flush(self) -> None:

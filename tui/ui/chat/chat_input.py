@@ -26,6 +26,17 @@ class ChatInput(TextArea):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+        self._blink_held: bool | None = None
+        """What ``cursor_blink`` was before ``hold_cursor`` stopped it; None: not held."""
+
+    def hold_cursor(self, held: bool) -> None:
+        """Keep the cursor lit, not blinking, while a reply streams. Each blink is a frame of its own, two a second
+        beside the ten of the streamed text, and on a laptop's cores every frame the UI draws is time the decode
+        threads lose. ``held=False`` gives back the blink as it was."""
+        if held and self._blink_held is None:
+            self._blink_held, self.cursor_blink = self.cursor_blink, False
+        elif not held and self._blink_held is not None:
+            self.cursor_blink, self._blink_held = self._blink_held, None
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":

@@ -8,6 +8,8 @@ the generation worker; the worker only calls the engine and posts messages (``Re
 
 from __future__ import annotations
 
+import time
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -16,6 +18,7 @@ from textual.worker import Worker, get_current_worker
 
 from tui.core.chat.batching import TokenBatcher
 from tui.core.chat.conversation import Role
+from tui.core.chat.display_pace import DisplayPace
 from tui.core.chat.prompt import PromptParts
 from tui.core.chat.reply_kind import ReplyKind
 from tui.core.chat.state import ChatState, ReplyOutcome, ReplyPlan
@@ -69,6 +72,8 @@ class ChatScreen(Screen[None]):
         self._reply_view: MessageView | None = None
         self.scores = ScoreCache()
         """The inspector's re-scores, per reply: opening F8 again on a reply does not re-score it."""
+        self.pace = DisplayPace()
+        """How often streamed text is shown, kept within the UI thread's CPU budget (one for every reply)."""
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -205,6 +210,8 @@ class ChatScreen(Screen[None]):
         if kind is ReplyKind.REPLAY:
             self._reply_view.mark_replay(None if plan.params.temperature == 0 else plan.params.seed)
         self.gauge.start_stream(plan.request.prompt_tokens, plan.params.max_new_tokens, self.engine.info.n_ctx)
+        self.query_one(ChatInput).hold_cursor(True)
+        self.pace.begin()
         self._generate(self.engine, plan)
 
     @work(thread=True, group="generate", exit_on_error=False)
@@ -214,7 +221,7 @@ class ChatScreen(Screen[None]):
         def post(text: str, count: int) -> None:
             self.post_message(ReplyToken(text, count))
 
-        batcher = TokenBatcher(post)
+        batcher = TokenBatcher(post, self.pace)
         try:
             result = engine.generate(
                 plan.prompt, plan.params, batcher.add, worker.cancelled_event, plan.reuse_limit, plan.forced
@@ -232,6 +239,7 @@ class ChatScreen(Screen[None]):
     async def _reply_token(self, message: ReplyToken) -> None:
         if not self.state.generating or self._reply_view is None:
             return
+        self.pace.observe(time.thread_time(), time.monotonic())  # this handler runs on the UI thread
         chunk = self.state.stream(message.text, message.completion_tokens)
         if chunk:
             await self._reply_view.append(chunk, message.completion_tokens)
@@ -262,6 +270,7 @@ class ChatScreen(Screen[None]):
         if view is not None:
             await view.finish(outcome.stats, note=" · ".join(outcome.notes()), sampled=not outcome.profile.is_greedy)
         self.gauge.end_stream()
+        self.query_one(ChatInput).hold_cursor(False)
         self.recount(0)
         self.query_one(Transcript).follow()
 
