@@ -89,7 +89,7 @@ async def tui_rate(
         # drain, which while a reply streams is the whole reply, and its polling is UI work of its own.
         box.post_message(events.Key("enter", None))
         cpu_started, wall_started, appends = time.thread_time(), time.perf_counter(), len(APPEND_TIMES)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 30
         # Polled at 4 Hz and on one attribute: ``state.messages`` builds a tuple of the whole chat, and polling it
         # every 50 ms was an eighth of the UI thread's time while a 200-message chat streamed (py-spy), UI work
         # the app itself does not do. Not pilot.pause: it waits on every widget's queue, UI work of its own.

@@ -8,6 +8,7 @@ with a model that has since been switched away from is dropped too.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,9 @@ from tui.core.errors import UserError
 from tui.ui.chat.context_gauge import ContextGauge
 
 DEBOUNCE_S = 0.12
+STREAM_REDRAW_S = 0.5
+"""How often the gauge is redrawn while a reply streams: the count rises by a few tokens a batch, which no one
+reads at ten frames a second, and each redraw of its two lines is UI time the decode threads lose."""
 
 
 @dataclass
@@ -37,9 +41,16 @@ class GaugeMeasured(Message):
 
 class GaugeMeter:
     def __init__(
-        self, host: Widget, gauge: ContextGauge, source: Callable[[], tuple[Engine, PromptParts, int]]
+        self,
+        host: Widget,
+        gauge: ContextGauge,
+        source: Callable[[], tuple[Engine, PromptParts, int]],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``source`` gives what to count now: the engine, the prompt parts and the tokens reserved for the reply."""
+        self._clock = clock
+        self._drawn_at = 0.0
+        """When ``streamed`` last redrew the gauge."""
         self._host = host
         self._source = source
         self._gauge = gauge
@@ -107,8 +118,12 @@ class GaugeMeter:
         self._gauge.counts = self._stream_base
 
     def streamed(self, completion_tokens: int) -> None:
+        """The reply has ``completion_tokens`` tokens: redrawn at most every ``STREAM_REDRAW_S``; the count
+        after the reply is exact again (the screen recounts when it finishes)."""
         base = self._stream_base
-        if base is not None:
+        now = self._clock()
+        if base is not None and now - self._drawn_at >= STREAM_REDRAW_S:
+            self._drawn_at = now
             self._gauge.counts = GaugeCounts(
                 system=base.system,
                 pins=base.pins,
