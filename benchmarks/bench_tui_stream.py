@@ -89,13 +89,18 @@ async def tui_rate(
         # drain, which while a reply streams is the whole reply, and its polling is UI work of its own.
         box.post_message(events.Key("enter", None))
         cpu_started, wall_started, appends = time.thread_time(), time.perf_counter(), len(APPEND_TIMES)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         # Polled at 4 Hz and on one attribute: ``state.messages`` builds a tuple of the whole chat, and polling it
         # every 50 ms was an eighth of the UI thread's time while a 200-message chat streamed (py-spy), UI work
         # the app itself does not do. Not pilot.pause: it waits on every widget's queue, UI work of its own.
         while not (screen.state.generating is False and len(screen.state.turns) == count + 2):
             if time.monotonic() > deadline:
-                raise RuntimeError("the reply did not finish")
+                pending = screen.state.pending
+                raise RuntimeError(
+                    f"the reply did not finish: generating={screen.state.generating}, turns={len(screen.state.turns)}"
+                    f" (expected {count + 2}), streamed={None if pending is None else len(pending.text)} chars,"
+                    f" notices={[notice.message for notice in app._notifications]}"
+                )
             await asyncio.sleep(0.25)
         wall = time.perf_counter() - wall_started
         ui_shares.append((time.thread_time() - cpu_started) / wall)
