@@ -205,9 +205,10 @@ class MessageView(Vertical, can_focus=True):
         self._answer.append(answer)
         if self._raw:
             return
-        body = self.body
-        if self._stream is None and isinstance(body, Markdown):
-            self._stream = Markdown.get_stream(body)
+        if self._stream is None:  # the body is looked up once a reply, not per batch (a DOM query each time)
+            body = self.body
+            if isinstance(body, Markdown):
+                self._stream = Markdown.get_stream(body)
         if self._stream is not None:
             await self._stream.write(answer)
 
