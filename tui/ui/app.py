@@ -25,6 +25,7 @@ from tui.ui.chat.model_switcher import ModelLoader, ModelScanner
 from tui.ui.chat.screen import ChatScreen
 from tui.ui.chat.wiring import ChatServices
 from tui.ui.common.worker_threads import install as install_worker_threads
+from tui.ui.compositor_crop_fix import install as install_compositor_crop_fix
 from tui.ui.styles_cache_fix import install as install_styles_cache_fix
 
 
@@ -63,6 +64,7 @@ class ShotglassApp(App[None]):
     def __init__(self, settings: AppSettings) -> None:
         super().__init__()
         install_styles_cache_fix()  # removed widgets' rendered lines are freed (a Textual leak, see the module)
+        install_compositor_crop_fix()  # a frame draws only the widgets it changes (see the module)
         self.settings = settings
         if settings.keymap:
             self.set_keymap(dict(settings.keymap))  # Textual applies it to every screen's bindings by id
