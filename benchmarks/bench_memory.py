@@ -12,7 +12,7 @@ batches; an inspector that re-scores like ``tests/ui_helpers.py``'s ``Inspectabl
 (the embedded Gemma 3 270M through ``LlamaEngine``, real generation and real re-scoring). With
 ``--history`` the chat is written to a SQLite history in a temp dir, through the app's writer thread.
 
-RSS (``/proc/self/statm``) is the process as the OS sees it, llama.cpp's buffers too, split into anonymous
+RSS (``/proc/self/status``) is the process as the OS sees it, llama.cpp's buffers too, split into anonymous
 memory (heaps, llama.cpp's buffers) and file pages (mostly the mmapped GGUF). It is the target: after Ctrl+N
 the process returns to within 5% of the fresh start.
 
@@ -34,7 +34,6 @@ import asyncio
 import dataclasses
 import gc
 import math
-import os
 import tempfile
 import time
 import tracemalloc
@@ -53,7 +52,6 @@ from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.message_view import MessageView
 from tui.ui.inspector.screen import InspectorScreen
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 1024 * 1024
 WORDS = (
     "the model reads every token of the prompt before it writes the first word of its reply, so a long "
@@ -113,21 +111,17 @@ class Reading:
     inspectors: int
 
 
-def rss_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE / MIB
-
-
-def rss_parts_mib() -> tuple[float, float]:
-    """RSS split into anonymous memory (heaps, llama.cpp's buffers) and file pages (the mmapped GGUF, libraries):
-    file pages are the model's weights as the OS pages them in, shared and given back under pressure."""
+def rss_mib() -> tuple[float, float, float]:
+    """RSS, and its anonymous memory (heaps, llama.cpp's buffers) and file pages (the mmapped GGUF, libraries), in
+    one read of ``/proc/self/status``: file pages are the model's weights as the OS pages them in, shared and given
+    back under pressure."""
     parts = {}
     with open("/proc/self/status") as status:
         for line in status:
             key, _, value = line.partition(":")
-            if key in ("RssAnon", "RssFile"):
+            if key in ("VmRSS", "RssAnon", "RssFile"):
                 parts[key] = int(value.split()[0]) / 1024
-    return parts.get("RssAnon", math.nan), parts.get("RssFile", math.nan)
+    return parts["VmRSS"], parts.get("RssAnon", math.nan), parts.get("RssFile", math.nan)
 
 
 def count_live(kind: type) -> int:
@@ -142,8 +136,7 @@ def read(engine: object, label: str) -> Reading:
     gc.collect()
     return Reading(
         label,
-        rss_mib(),
-        *rss_parts_mib(),
+        *rss_mib(),
         tracemalloc.get_traced_memory()[0] / MIB if tracemalloc.is_tracing() else math.nan,
         count_live(MessageView),
         count_live(Turn),

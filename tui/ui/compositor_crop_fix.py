@@ -8,7 +8,8 @@ time per frame on 2 cores, time the decode threads lose), and all but one were t
 
 The replacement draws a widget only when its visible part (region within clip) meets the changed rows: a
 widget that does not has no cell in them, and only cells in the changed spans reach the terminal, so the
-frames are the same (``tests/test_compositor_crop_fix.py`` compares whole screens with and without it).
+frames are the same (``tests/test_compositor_crop_fix.py`` compares each partial frame's terminal output with
+and without it).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Streamed text handed to the screen at display rate, not once per token.
 
 The decode thread produces a token every 10-20 ms; posting each one makes the UI thread re-lay-out the
-transcript and the gauge as often, and that work competes with decoding for the GIL. ``TokenBatcher`` runs in
-the worker thread: it collects the text and passes it on at most every ``interval`` seconds (the first piece at
+transcript and the gauge as often, and that work competes with decoding for the GIL. ``TokenBatcher`` runs on
+the decode thread: it collects the text and passes it on at most every ``interval`` seconds (the first piece at
 once, so the time to first token is what the model took), and ``flush`` hands over whatever is left. The
 interval is a ``DisplayPace``'s, which the UI thread may lengthen while the reply streams.
 """
