@@ -7,11 +7,12 @@ shown in the transcript as a chat that was typed live would be.
 Runs alternate headless / TUI so machine noise hits both.
 
 Also measured while the TUI streams: the UI event loop's lag (a 10 ms timer's lateness, the delay a keystroke
-would see), the UI thread's time per posted token batch, the UI thread's CPU time as a share of the
+would see), the UI thread's time per posted token batch and per drawn frame (Textual's screen update: the
+layout when something changed size, then the repaint of what changed), the UI thread's CPU time as a share of the
 streaming time (``time.thread_time``: what it takes from the two decode threads' cores) and how many batches
 a second were shown (``DisplayPace`` lowers it from 10 when frames cost more than its budget).
 
-    python benchmarks/bench_tui_stream.py [--runs 3] [--tokens 300]
+    python benchmarks/bench_tui_stream.py [--runs 3] [--tokens 300] [--textual-drawing]
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from pathlib import Path
 
 from _common import base_parser, load_engine, median, p95
 from textual import events
+from textual.screen import Screen
 
 from tui.core.chat.conversation import Message, Role
 from tui.core.chat.state import ChatState, SavedChat, Turn
 from tui.core.contract import header_line
 from tui.core.profiles.profile import DecodingProfile
 from tui.core.profiles.store import ProfileStore
+from tui.ui import compositor_crop_fix
 from tui.ui.app import AppSettings, ShotglassApp
 from tui.ui.chat.message_view import MessageView
 from tui.ui.chat.transcript import MAX_MOUNTED, Transcript
@@ -89,6 +92,7 @@ async def tui_rate(
         # drain, which while a reply streams is the whole reply, and its polling is UI work of its own.
         box.post_message(events.Key("enter", None))
         cpu_started, wall_started, appends = time.thread_time(), time.perf_counter(), len(APPEND_TIMES)
+        FRAMES.timing = True
         deadline = time.monotonic() + 120
         # Polled at 4 Hz and on one attribute: ``state.messages`` builds a tuple of the whole chat, and polling it
         # every 50 ms was an eighth of the UI thread's time while a 200-message chat streamed (py-spy), UI work
@@ -102,6 +106,7 @@ async def tui_rate(
                     f" notices={[notice.message for notice in app._notifications]}"
                 )
             await asyncio.sleep(0.25)
+        FRAMES.timing = False
         wall = time.perf_counter() - wall_started
         ui_shares.append((time.thread_time() - cpu_started) / wall)
         shown_rates.append((len(APPEND_TIMES) - appends) / wall)
@@ -114,6 +119,32 @@ async def tui_rate(
 
 
 APPEND_TIMES: list[float] = []
+
+
+class FrameTimes:
+    """The UI thread's CPU time per frame Textual draws (``Screen._on_timer_update``: layout if needed, then the
+    repaint), while a reply streams: what ``DisplayPace`` budgets, and what grows with the transcript."""
+
+    def __init__(self) -> None:
+        self.timing = False
+        self.seconds: list[float] = []
+
+    def install(self) -> None:
+        original = Screen._on_timer_update
+        frames = self
+
+        def timed(screen: Screen) -> None:
+            if not frames.timing:
+                original(screen)
+                return
+            started = time.thread_time()
+            original(screen)
+            frames.seconds.append(time.thread_time() - started)
+
+        Screen._on_timer_update = timed  # type: ignore[method-assign]
+
+
+FRAMES = FrameTimes()
 
 
 def time_appends() -> None:
@@ -133,6 +164,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=300)
     parser.add_argument(
+        "--textual-drawing",
+        action="store_true",
+        help="draw frames as Textual itself does, without tui/ui/compositor_crop_fix.py (the fix's before)",
+    )
+    parser.add_argument(
         "--probe-ms",
         type=float,
         default=10.0,
@@ -148,20 +184,24 @@ def main() -> None:
     profile = DecodingProfile(name="bench-greedy", max_new_tokens=args.tokens)
     store.save(profile)
     time_appends()
+    FRAMES.install()
     print(f"model: {header_line(engine.info, engine.capabilities)}")
     print(f"greedy, {args.tokens} new tokens, {args.runs} alternating runs per side\n")
     print(
         f"{'chat':<14} {'headless tok/s':>15} {'TUI tok/s':>10} {'ratio':>7} {'lag p95 ms':>11} {'UI ms/append':>13}"
-        f" {'UI CPU %':>9} {'shown/s':>8}"
+        f" {'UI ms/frame':>12} {'UI CPU %':>9} {'shown/s':>8}"
     )
     summary = []
     for label, messages in (chats[key] for key in args.chats.split(",")):
         turns = synthetic_turns(messages)
         headless, tui, lags, shares, counts, shown = [], [], [], [], [], []
         APPEND_TIMES.clear()
+        FRAMES.seconds.clear()
         for _ in range(args.runs):
             headless.append(headless_rate(engine, profile, turns, counts))
             app = ShotglassApp(AppSettings(engine=engine, profiles=store, profile=profile, resume=False))
+            if args.textual_drawing:
+                compositor_crop_fix.uninstall()  # the app installs it when built
             tui.append(asyncio.run(tui_rate(app, turns, lags, args.probe_ms / 1000, shares, counts, shown)))
         ratio = median(tui) / median(headless)
         comparable = all(count == args.tokens for count in counts)
@@ -170,6 +210,7 @@ def main() -> None:
             f"{label:<14} {median(headless):>15.1f} {median(tui):>10.1f} {ratio:>7.2f} "
             f"{(p95(lags) * 1000 if lags else float('nan')):>11.1f} "
             f"{median(APPEND_TIMES) * 1000 if APPEND_TIMES else 0.0:>13.2f}"
+            f" {sum(FRAMES.seconds) / max(1, len(FRAMES.seconds)) * 1000:>12.2f}"
             f" {median(shares) * 100:>9.1f} {median(shown):>8.1f}"
             + ("" if comparable else f"  NOT COMPARABLE: replies of {sorted(set(counts))} tokens")
         )

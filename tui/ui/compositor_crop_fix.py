@@ -3,8 +3,10 @@
 A streamed batch changes a line or two of the reply; Textual (8.2.8, pinned) repaints only those rows, but
 ``Compositor._get_renders`` picks the widgets to draw by whether their *clip* overlaps the changed rows. Inside
 a scrolling container every widget's clip is the whole viewport, so every message on screen was drawn again
-for each batch (27 widgets a frame at turn 30 of a chat, against 3 in an empty one: 2.9 against 1.4 ms of UI
-time per frame on 2 cores, time the decode threads lose), and all but one were thrown away.
+for each batch (27 widgets a frame at turn 30 of a chat, against 3 in an empty one), and all but one were
+thrown away. At turn 30 a frame cost the UI thread 4.3 ms, 2.8 ms with this fix (layouts included, 2 cores;
+``benchmarks/bench_tui_stream.py --chats 30`` with and without ``--textual-drawing``): time the decode threads
+lose, or at the same budget, more frames shown.
 
 The replacement draws a widget only when its visible part (region within clip) meets the changed rows: a
 widget that does not has no cell in them, and only cells in the changed spans reach the terminal, so the
